@@ -1,0 +1,28 @@
+"""Which constraint a database refused a write for, read from the driver's error."""
+
+import re
+
+from sqlalchemy import Table, UniqueConstraint
+from sqlalchemy.exc import IntegrityError
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+
+
+def violated_unique_constraint(error: IntegrityError, table: Table) -> str | None:
+    """The name of the unique constraint of ``table`` that ``error`` broke, if any.
+
+    PostgreSQL (asyncpg) names the constraint. SQLite names only the columns
+    ("UNIQUE constraint failed: users.email"), so they are looked up in the table's
+    constraints, whose names the metadata's naming convention fixed.
+    """
+    name = getattr(error.orig.__cause__, "constraint_name", None)
+    if name is not None:
+        return str(name)
+    match = _SQLITE_UNIQUE.search(str(error.orig))
+    if match is None:
+        return None
+    columns = {part.strip().split(".", 1)[-1] for part in match.group(1).split(",")}
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and set(constraint.columns.keys()) == columns:
+            return str(constraint.name)
+    return None

@@ -1,0 +1,36 @@
+"""Alembic, driven from inside the package: no alembic.ini, any working directory."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+_HERE = Path(__file__).resolve().parent
+
+
+def migrations_dir() -> Path:
+    """Inside a built wheel the scripts sit beside this module; in a source checkout
+    (editable install) they are the top-level ``migrations/`` folder."""
+    packaged = _HERE / "migrations"
+    return packaged if packaged.is_dir() else _HERE.parents[2] / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    # Passed as an attribute, not an option: ConfigParser would read '%' in a URL.
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def current(database_url: str) -> None:
+    """Prints the current revision (Alembic prints it itself)."""
+    command.current(alembic_config(database_url), verbose=False)

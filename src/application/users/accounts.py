@@ -1,0 +1,75 @@
+"""Use cases of one's own account: register, profile, password."""
+
+from application.errors import InvalidCredentials
+from application.ports import Clock, IdGenerator, PasswordHasher, UnitOfWork
+from application.users.commands import ChangePassword, Register, UpdateProfile
+from domain.shared.errors import NotFound
+from domain.users import Email, User, validate_password
+
+
+class RegisterUser:
+    def __init__(
+        self, *, uow: UnitOfWork, hasher: PasswordHasher, ids: IdGenerator, clock: Clock
+    ) -> None:
+        self._uow, self._hasher, self._ids, self._clock = uow, hasher, ids, clock
+
+    async def __call__(self, cmd: Register) -> User:
+        email = Email.parse(cmd.email)
+        validate_password(cmd.password)
+        user = User.register(
+            id=self._ids.new_id(),
+            email=email,
+            full_name=cmd.full_name,
+            password_hash=await self._hasher.hash(cmd.password),
+            now=self._clock.now(),
+            role=cmd.role,
+        )
+        async with self._uow as uow:
+            await uow.users.add(user)
+            await uow.commit()
+        return user
+
+
+class UpdateOwnProfile:
+    def __init__(self, *, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, cmd: UpdateProfile) -> User:
+        async with self._uow as uow:
+            user = await uow.users.get(cmd.user_id, for_update=True)
+            if user is None:
+                raise NotFound("No such user")
+            user.rename(cmd.full_name)
+            await uow.users.save(user)
+            await uow.commit()
+        return user
+
+
+class ChangeOwnPassword:
+    """A new password closes every session: refresh tokens are revoked and access
+    tokens issued before stop working."""
+
+    def __init__(
+        self, *, uow: UnitOfWork, read_uow: UnitOfWork, hasher: PasswordHasher, clock: Clock
+    ) -> None:
+        self._uow, self._read_uow, self._hasher, self._clock = uow, read_uow, hasher, clock
+
+    async def __call__(self, cmd: ChangePassword) -> None:
+        validate_password(cmd.new_password, field="new_password")
+        async with self._read_uow as uow:
+            user = await uow.users.get(cmd.user_id)
+        if user is None:
+            raise NotFound("No such user")
+        # Hashing runs with no connection held: it is the slow part.
+        matches, _ = await self._hasher.verify(cmd.current_password, user.password_hash)
+        if not matches:
+            raise InvalidCredentials("The current password is wrong")
+        new_hash = await self._hasher.hash(cmd.new_password)
+        async with self._uow as uow:
+            current = await uow.users.get(cmd.user_id, for_update=True)
+            if current is None or current.credentials_version != user.credentials_version:
+                raise InvalidCredentials("The password was changed meanwhile")
+            current.change_password(new_hash)
+            await uow.users.save(current)
+            await uow.refresh_tokens.revoke_all_for_user(current.id, self._clock.now())
+            await uow.commit()

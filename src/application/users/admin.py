@@ -1,0 +1,81 @@
+"""Use cases of the operators: see and manage every account."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from application.ports import Clock, UnitOfWork, UserQuery
+from application.users.commands import UpdateUser
+from domain.shared.errors import NotFound
+from domain.users import Email, Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class UserPage:
+    items: list[User]
+    next_after: tuple[datetime, UUID] | None
+
+
+class ListUsers:
+    def __init__(self, *, read_uow: UnitOfWork) -> None:
+        self._read_uow = read_uow
+
+    async def __call__(self, query: UserQuery) -> UserPage:
+        peek = UserQuery(query.role, query.text, query.limit + 1, query.after)
+        async with self._read_uow as uow:
+            users = list(await uow.users.list(peek))
+        if len(users) <= query.limit:
+            return UserPage(users, None)
+        last = users[query.limit - 1]
+        return UserPage(users[: query.limit], (last.created_at, last.id))
+
+
+class GetUser:
+    def __init__(self, *, read_uow: UnitOfWork) -> None:
+        self._read_uow = read_uow
+
+    async def __call__(self, user_id: UUID) -> User:
+        async with self._read_uow as uow:
+            user = await uow.users.get(user_id)
+        if user is None:
+            raise NotFound("No such user")
+        return user
+
+
+class FindUserByEmail:
+    def __init__(self, *, read_uow: UnitOfWork) -> None:
+        self._read_uow = read_uow
+
+    async def __call__(self, email: str) -> User:
+        async with self._read_uow as uow:
+            user = await uow.users.get_by_email(Email.parse(email))
+        if user is None:
+            raise NotFound(f"No user with email {email.strip().lower()}")
+        return user
+
+
+class UpdateUserAsAdmin:
+    """Role and activation changes. The domain refuses to remove the last active admin;
+    here the active admins are locked first (always in the same order), so concurrent
+    changes neither both pass nor deadlock."""
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, cmd: UpdateUser) -> User:
+        removes_admin = cmd.is_active is False or (cmd.role not in (None, Role.ADMIN))
+        async with self._uow as uow:
+            active_admins = await uow.users.count_active_admins() if removes_admin else 0
+            user = await uow.users.get(cmd.user_id, for_update=True)
+            if user is None:
+                raise NotFound("No such user")
+            if cmd.role is not None:
+                user.change_role(cmd.role, active_admins=active_admins)
+            if cmd.is_active is True:
+                user.activate()
+            elif cmd.is_active is False and user.is_active:
+                user.deactivate(active_admins=active_admins)
+                await uow.refresh_tokens.revoke_all_for_user(user.id, self._clock.now())
+            await uow.users.save(user)
+            await uow.commit()
+        return user

@@ -1,0 +1,154 @@
+"""Use cases of signing in and out: tokens, rotation, and the check on every request."""
+
+import hashlib
+from datetime import timedelta
+
+from application.errors import InvalidCredentials, InvalidToken, RateLimited
+from application.ports import (
+    Clock,
+    IdGenerator,
+    LoginThrottle,
+    PasswordHasher,
+    TokenService,
+    UnitOfWork,
+)
+from application.users.commands import SignIn, TokenPair
+from domain.shared.errors import InvalidValue
+from domain.users import Email, RefreshToken, User
+
+
+def hash_refresh_secret(secret: str) -> str:
+    """Refresh secrets are long random strings, so a fast unsalted hash is enough to keep
+    a database leak from handing out live tokens."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class SessionIssuer:
+    """Mints an access token and a stored refresh token inside the caller's transaction."""
+
+    def __init__(self, *, tokens: TokenService, ids: IdGenerator, clock: Clock) -> None:
+        self._tokens, self._ids, self._clock = tokens, ids, clock
+
+    async def issue(self, uow: UnitOfWork, user: User) -> TokenPair:
+        now = self._clock.now()
+        secret = self._tokens.new_refresh_secret()
+        await uow.refresh_tokens.add(
+            RefreshToken(
+                id=self._ids.new_id(),
+                user_id=user.id,
+                token_hash=hash_refresh_secret(secret),
+                issued_at=now,
+                expires_at=now + timedelta(seconds=self._tokens.refresh_ttl_seconds),
+            )
+        )
+        access = self._tokens.issue_access(user, now)
+        return TokenPair(access.token, access.expires_in, secret)
+
+
+class Authenticate:
+    """Email and password to tokens. An unknown email, a wrong password and a deactivated
+    account give the same answer after the same work, so none can be told apart."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        read_uow: UnitOfWork,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+        sessions: SessionIssuer,
+    ) -> None:
+        self._uow, self._read_uow = uow, read_uow
+        self._hasher, self._throttle, self._sessions = hasher, throttle, sessions
+
+    async def __call__(self, cmd: SignIn) -> TokenPair:
+        key = cmd.email.strip().lower()
+        if wait := await self._throttle.retry_after(key, cmd.client):
+            raise RateLimited(wait)
+        user = await self._find(key)
+        matches, new_hash = await self._hasher.verify(
+            cmd.password, user.password_hash if user else None
+        )
+        if user is None or not matches or not user.is_active:
+            await self._throttle.record_failure(key, cmd.client)
+            raise InvalidCredentials("Wrong email or password")
+        async with self._uow as uow:
+            current = await uow.users.get(user.id, for_update=True)
+            # The password may have changed, or the account been closed, while we hashed.
+            if (
+                current is None
+                or not current.is_active
+                or current.credentials_version != user.credentials_version
+            ):
+                raise InvalidCredentials("Wrong email or password")
+            if new_hash:
+                current.upgrade_hash(new_hash)
+                await uow.users.save(current)
+            pair = await self._sessions.issue(uow, current)
+            await uow.commit()
+        await self._throttle.clear(key)
+        return pair
+
+    async def _find(self, raw_email: str) -> User | None:
+        try:
+            email = Email.parse(raw_email)
+        except InvalidValue:
+            return None
+        async with self._read_uow as uow:
+            return await uow.users.get_by_email(email)
+
+
+class RefreshSession:
+    """Trades a refresh token for a new pair and revokes it (rotation). A revoked token
+    coming back means it leaked: every refresh token of its user is revoked."""
+
+    def __init__(self, *, uow: UnitOfWork, sessions: SessionIssuer, clock: Clock) -> None:
+        self._uow, self._sessions, self._clock = uow, sessions, clock
+
+    async def __call__(self, refresh_token: str) -> TokenPair:
+        now = self._clock.now()
+        async with self._uow as uow:
+            stored = await uow.refresh_tokens.get_by_hash(hash_refresh_secret(refresh_token))
+            if stored is None or stored.is_expired(now):
+                raise InvalidToken("Unknown or expired refresh token")
+            if stored.is_revoked or not await uow.refresh_tokens.revoke(stored.id, now):
+                await uow.refresh_tokens.revoke_all_for_user(stored.user_id, now)
+                await uow.commit()
+                raise InvalidToken("Refresh token reused; every session of this account is closed")
+            user = await uow.users.get(stored.user_id)
+            if user is None or not user.is_active:
+                raise InvalidToken("The account is deactivated")
+            pair = await self._sessions.issue(uow, user)
+            await uow.commit()
+        return pair
+
+
+class Logout:
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, refresh_token: str) -> None:
+        """Revokes the token; an unknown or revoked one is no error (logout is idempotent)."""
+        async with self._uow as uow:
+            stored = await uow.refresh_tokens.get_by_hash(hash_refresh_secret(refresh_token))
+            if stored is not None and not stored.is_revoked:
+                await uow.refresh_tokens.revoke(stored.id, self._clock.now())
+                await uow.commit()
+
+
+class AuthorizeAccess:
+    """An access token to its user, on every request: the database has the last word, so
+    a deactivation or a password change cuts access at once."""
+
+    def __init__(self, *, read_uow: UnitOfWork, tokens: TokenService) -> None:
+        self._read_uow, self._tokens = read_uow, tokens
+
+    async def __call__(self, access_token: str) -> User:
+        claims = self._tokens.verify_access(access_token)
+        async with self._read_uow as uow:
+            user = await uow.users.get(claims.user_id)
+        if user is None or not user.is_active:
+            raise InvalidToken("The account is unknown or deactivated")
+        if user.credentials_version != claims.credentials_version:
+            raise InvalidToken("The token was issued before the credentials changed")
+        return user

@@ -1,0 +1,99 @@
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from domain.shared.errors import InvalidValue
+from domain.users.email import Email
+from domain.users.errors import LastAdmin
+
+FULL_NAME_MAX_LENGTH = 200
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+
+
+def _clean_full_name(full_name: str) -> str:
+    cleaned = " ".join(full_name.split())
+    if not 1 <= len(cleaned) <= FULL_NAME_MAX_LENGTH:
+        raise InvalidValue("full_name", f"A name has 1 to {FULL_NAME_MAX_LENGTH} characters")
+    return cleaned
+
+
+@dataclass(eq=False, slots=True)
+class User:
+    """The account aggregate.
+
+    ``credentials_version`` goes up whenever the credentials change or access is cut
+    (password change, deactivation): access tokens carry it, so every token issued
+    before is refused at once. ``version`` guards against lost updates.
+    """
+
+    id: UUID
+    email: Email
+    full_name: str
+    password_hash: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+    credentials_version: int = 1
+    version: int = 1
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        id: UUID,
+        email: Email,
+        full_name: str,
+        password_hash: str,
+        now: datetime,
+        role: Role = Role.CUSTOMER,
+    ) -> "User":
+        return cls(
+            id=id,
+            email=email,
+            full_name=_clean_full_name(full_name),
+            password_hash=password_hash,
+            role=role,
+            is_active=True,
+            created_at=now,
+        )
+
+    @property
+    def is_active_admin(self) -> bool:
+        return self.is_active and self.role is Role.ADMIN
+
+    def rename(self, full_name: str) -> None:
+        self.full_name = _clean_full_name(full_name)
+
+    def change_password(self, new_hash: str) -> None:
+        """A new password: every token issued before stops working."""
+        self.password_hash = new_hash
+        self.credentials_version += 1
+
+    def upgrade_hash(self, new_hash: str) -> None:
+        """The same password under stronger hashing parameters: tokens stay valid."""
+        self.password_hash = new_hash
+
+    def change_role(self, role: Role, *, active_admins: int) -> None:
+        if role is not Role.ADMIN:
+            self._ensure_another_admin_remains(active_admins)
+        self.role = role
+
+    def deactivate(self, *, active_admins: int) -> None:
+        if not self.is_active:
+            return
+        self._ensure_another_admin_remains(active_admins)
+        self.is_active = False
+        self.credentials_version += 1
+
+    def activate(self) -> None:
+        self.is_active = True
+
+    def _ensure_another_admin_remains(self, active_admins: int) -> None:
+        """``active_admins`` counts every active admin, this user included."""
+        if self.is_active_admin and active_admins <= 1:
+            raise LastAdmin("The last active admin can be neither demoted nor deactivated")

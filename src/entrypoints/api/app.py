@@ -1,0 +1,58 @@
+"""The FastAPI application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from entrypoints.api import security
+from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from entrypoints.api.problems import install_problem_handlers
+from entrypoints.api.routers import auth, health, users
+from entrypoints.container import Container
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await container.init_resources()
+        container.hasher()  # its start-up hash is paid here, not by the first request
+        try:
+            yield
+        finally:
+            await container.shutdown_resources()
+
+    container.wire(modules=[security, auth, users, health])
+    app = FastAPI(
+        title="Emporium",
+        version="1.0.0",
+        description="E-commerce backend: accounts, catalog and orders.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.include_router(auth.router, prefix=API_PREFIX)
+    app.include_router(users.router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    install_problem_handlers(app)
+
+    origins = container.settings().cors_origins
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After", "Location", "ETag"],
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, sees every answer
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For uvicorn's ``--factory``: each worker process builds its own container."""
+    return create_app(Container())

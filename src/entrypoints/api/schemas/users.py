@@ -1,0 +1,84 @@
+from datetime import datetime
+from typing import Annotated, Literal, Self
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from domain.shared.errors import InvalidValue
+from domain.users import Email, Role, User
+from domain.users.password import MAX_LENGTH as PASSWORD_MAX
+from domain.users.password import MIN_LENGTH as PASSWORD_MIN
+from domain.users.user import FULL_NAME_MAX_LENGTH
+from entrypoints.api.schemas.common import RequestBody
+
+
+def _email(value: str) -> str:
+    try:
+        return Email.parse(value).value
+    except InvalidValue as error:
+        raise ValueError(error.detail) from None
+
+
+EmailField = Annotated[
+    str, Field(max_length=320, examples=["ada@example.com"]), AfterValidator(_email)
+]
+NewPassword = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+FullName = Annotated[
+    str, Field(min_length=1, max_length=FULL_NAME_MAX_LENGTH, examples=["Ada Lovelace"])
+]
+
+
+class RegisterIn(RequestBody):
+    email: EmailField
+    password: NewPassword
+    full_name: FullName
+
+
+class UpdateMeIn(RequestBody):
+    full_name: FullName
+
+
+class ChangePasswordIn(RequestBody):
+    current_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    new_password: NewPassword
+
+
+class UpdateUserIn(RequestBody):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class RefreshIn(RequestBody):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name, not a secret)
+    expires_in: int = Field(description="seconds until the access token expires")
+    refresh_token: str
+
+
+class UserOut(BaseModel):
+    id: UUID
+    email: str
+    full_name: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> Self:
+        return cls(
+            id=user.id,
+            email=user.email.value,
+            full_name=user.full_name,
+            role=user.role,
+            is_active=user.is_active,
+            created_at=user.created_at,
+        )
+
+
+class UserPageOut(BaseModel):
+    items: list[UserOut]
+    next_cursor: str | None

@@ -1,0 +1,225 @@
+"""The admin CLI: the same use cases as the API, through the same container."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from enum import StrEnum
+from typing import Annotated, TypeVar
+
+import pydantic
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError
+
+from adapters.sqlalchemy import migrator
+from application.ports import UserQuery
+from application.users.commands import Register, UpdateUser
+from domain.shared.errors import DomainError
+from domain.users import EmailTaken, Role, User
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Emporium admin CLI.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class RoleChoice(StrEnum):
+    customer = "customer"
+    admin = "admin"
+
+
+def fail(message: str) -> typer.Exit:
+    stderr.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+def settings() -> Settings:
+    try:
+        return Settings()
+    except pydantic.ValidationError as error:
+        details = "; ".join(str(e["msg"]) for e in error.errors())
+        raise fail(f"configuration: {details}") from None
+
+
+def run(work: Callable[[Container], Awaitable[T]]) -> T:
+    """Runs one piece of work with the container's resources up, and turns the errors an
+    operator can act on into a message and exit code 1."""
+    container = Container()
+    container.settings.override(settings())
+
+    async def main() -> T:
+        await container.init_resources()
+        try:
+            return await work(container)
+        finally:
+            await container.shutdown_resources()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        raise fail(error.detail) from None
+    except (DBAPIError, OSError) as error:
+        reason = getattr(error, "orig", None) or error
+        raise fail(
+            f"database: {reason} (is it up, and migrated with 'emporium db upgrade'?)"
+        ) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Run the API (uvicorn). On SQLite, pending migrations are applied first."""
+    import uvicorn
+
+    config = settings()  # fails fast on bad settings, and makes the dev key before workers
+    if config.is_sqlite:
+        migrator.upgrade(config.database_url)
+    uvicorn.run(
+        "entrypoints.api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database up to REVISION (default: the newest)."""
+    migrator.upgrade(settings().database_url, revision)
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) -> None:
+    """Migrate the database down to REVISION."""
+    migrator.downgrade(settings().database_url, revision)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's current revision."""
+    migrator.current(settings().database_url)
+
+
+@users_app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="The admin's email.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted when left out."
+        ),
+    ],
+    full_name: Annotated[str, typer.Option(help="Display name.")] = "Administrator",
+) -> None:
+    """Create an admin account. An existing active admin with that email is left as it is."""
+
+    async def work(container: Container) -> User | None:
+        register = await container.register_user()
+        try:
+            return await register(Register(email, password, full_name, role=Role.ADMIN))
+        except EmailTaken:
+            find = await container.find_user_by_email()
+            existing = await find(email)
+            if existing.is_active_admin:
+                return None
+            raise
+
+    user = run(work)
+    if user is None:
+        stderr.print(f"{email.strip().lower()} is an active admin already; nothing changed.")
+    else:
+        stderr.print(f"Created admin {user.email} ({user.id}).")
+
+
+def _user_fields(user: User) -> dict[str, object]:
+    return {
+        "id": str(user.id),
+        "email": user.email.value,
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "is_active": user.is_active,
+        "created_at": user.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+async def _all_users(container: Container, role: Role | None) -> AsyncIterator[User]:
+    list_users = await container.list_users()
+    after = None
+    while True:
+        page = await list_users(UserQuery(role=role, limit=100, after=after))
+        for user in page.items:
+            yield user
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+@users_app.command("list")
+def list_users(
+    role: Annotated[RoleChoice | None, typer.Option(help="Only this role.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+) -> None:
+    """List accounts, newest first."""
+
+    async def work(container: Container) -> list[User]:
+        return [u async for u in _all_users(container, Role(role) if role else None)]
+
+    found = run(work)
+    if as_json:
+        for user in found:
+            typer.echo(json.dumps(_user_fields(user)))
+        return
+    table = Table("id", "email", "full name", "role", "active", "created")
+    for user in found:
+        fields = _user_fields(user)
+        table.add_row(
+            *(
+                str(fields[k])
+                for k in ("id", "email", "full_name", "role", "is_active", "created_at")
+            )
+        )
+    stdout.print(table)
+
+
+def _update_by_email(email: str, change: Callable[[User], UpdateUser]) -> User:
+    async def work(container: Container) -> User:
+        user = await (await container.find_user_by_email())(email)
+        return await (await container.update_user())(change(user))
+
+    return run(work)
+
+
+@users_app.command("set-role")
+def set_role(email: str, role: RoleChoice) -> None:
+    """Give the account EMAIL the role ROLE (the last active admin keeps theirs)."""
+    user = _update_by_email(email, lambda u: UpdateUser(u.id, role=Role(role)))
+    stderr.print(f"{user.email} is now {user.role.value}.")
+
+
+@users_app.command("deactivate")
+def deactivate(email: str) -> None:
+    """Deactivate EMAIL: its sessions end at once (never the last active admin)."""
+    user = _update_by_email(email, lambda u: UpdateUser(u.id, is_active=False))
+    stderr.print(f"{user.email} is deactivated.")
+
+
+@users_app.command("activate")
+def activate(email: str) -> None:
+    """Activate EMAIL again."""
+    user = _update_by_email(email, lambda u: UpdateUser(u.id, is_active=True))
+    stderr.print(f"{user.email} is active.")

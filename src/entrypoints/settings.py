@@ -1,0 +1,77 @@
+"""Settings, from EMPORIUM_* environment variables (or a .env file)."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIN_SECRET_BYTES = 32
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./emporium.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EMPORIUM_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: SecretStr | None = None
+    # Where development keeps its generated key, shared by workers and restarts.
+    secret_key_file: Path = Path(".emporium-secret-key")
+    store_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    access_token_ttl: int = Field(900, ge=60, le=900, description="seconds")
+    refresh_token_ttl: int = Field(14 * 86_400, ge=3_600, le=14 * 86_400, description="seconds")
+    jwt_issuer: str = "emporium"
+    jwt_audience: str = "emporium-api"
+    redis_url: str | None = None
+    login_max_failures_per_email: int = Field(5, ge=1)
+    login_max_failures_per_client: int = Field(50, ge=1)
+    login_failure_window: int = Field(300, ge=1, description="seconds")
+    # A comma-separated list, e.g. "https://shop.example,https://admin.example".
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _require_secret_key(self) -> "Settings":
+        if self.secret_key is None:
+            if self.env == "production":
+                raise ValueError("EMPORIUM_SECRET_KEY must be set in production")
+            self.secret_key = SecretStr(load_or_create_secret(self.secret_key_file))
+        if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"EMPORIUM_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def signing_key(self) -> str:
+        assert self.secret_key is not None  # set by the validator
+        return self.secret_key.get_secret_value()
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Reads the development key, creating it first if need be. Creation is atomic
+    (written aside, then hard-linked into place), so processes starting together all
+    end up with the one key that won."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        draft.write_text(secrets.token_urlsafe(48))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

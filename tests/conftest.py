@@ -1,0 +1,142 @@
+"""Shared fixtures: throwaway SQLite and PostgreSQL databases, migrated to head.
+
+PostgreSQL: EMPORIUM_TEST_POSTGRES_URL names a server database to create others from.
+When it is set (CI sets it), a server that does not answer fails the run; when it is
+not, the default local server is tried and its tests skip, saying why, if it is down.
+Redis likewise, with EMPORIUM_TEST_REDIS_URL.
+"""
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import make_url, text
+
+from adapters.sqlalchemy import migrator
+from adapters.sqlalchemy.engine import create_engine
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://root@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated once; each test gets a copy (much faster than migrating)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrator.upgrade(sqlite_url(path))
+    return path
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "emporium.db"
+    shutil.copyfile(sqlite_template, path)
+    return sqlite_url(path)
+
+
+async def _admin_execute(server_url: str, *statements: str) -> None:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _required(variable: str) -> bool:
+    return bool(os.environ.get(variable))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    url = os.environ.get("EMPORIUM_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
+    try:
+        asyncio.run(asyncio.wait_for(_admin_execute(url, "SELECT 1"), 5))
+    except Exception as error:
+        message = f"PostgreSQL at {make_url(url).render_as_string()} does not answer: {error!r}"
+        if _required("EMPORIUM_TEST_POSTGRES_URL"):
+            pytest.fail(message)
+        pytest.skip(message + " (set EMPORIUM_TEST_POSTGRES_URL to require it)")
+    return url
+
+
+def _database_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> Iterator[str]:
+    name = f"emporium_template_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_execute(postgres_server, f'CREATE DATABASE "{name}"'))
+    try:
+        migrator.upgrade(_database_url(postgres_server, name))
+        yield name
+    finally:
+        asyncio.run(
+            _admin_execute(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+
+
+@pytest.fixture
+def postgres_db(postgres_server: str, postgres_template: str) -> Iterator[str]:
+    """A fresh, migrated database of its own for one test, dropped afterwards."""
+    name = f"emporium_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(
+        _admin_execute(postgres_server, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    )
+    try:
+        yield _database_url(postgres_server, name)
+    finally:
+        asyncio.run(
+            _admin_execute(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+
+
+@pytest.fixture
+def empty_postgres_db(postgres_server: str) -> Iterator[str]:
+    name = f"emporium_empty_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_execute(postgres_server, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _database_url(postgres_server, name)
+    finally:
+        asyncio.run(
+            _admin_execute(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A migrated database on each real engine."""
+    fixture = "sqlite_db" if request.param == "sqlite" else "postgres_db"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("EMPORIUM_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+
+    async def ping() -> None:
+        client = Redis.from_url(url)
+        try:
+            await asyncio.wait_for(client.ping(), 5)
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(ping())
+    except Exception as error:
+        message = f"Redis at {url} does not answer: {error!r}"
+        if _required("EMPORIUM_TEST_REDIS_URL"):
+            pytest.fail(message)
+        pytest.skip(message + " (set EMPORIUM_TEST_REDIS_URL to require it)")
+    return url

@@ -1,0 +1,101 @@
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from dependency_injector import providers
+from pydantic import SecretStr
+
+from adapters.security.passwords import Argon2PasswordHasher
+from application.users.commands import Register
+from domain.users import Role
+from entrypoints.api.app import create_app
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+from tests.factories import PASSWORD, RegisterPayloadFactory
+
+API = "/api/v1"
+CLIENT_ADDRESS = "203.0.113.7"
+
+
+@pytest.fixture
+def settings(sqlite_db: str) -> Settings:
+    return Settings(
+        database_url=sqlite_db,
+        secret_key=SecretStr("an-e2e-signing-key-of-32-bytes-or-more"),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def container(settings: Settings) -> Container:
+    container = Container()
+    container.settings.override(settings)
+    # Real argon2id, at the lowest cost, so the suite stays fast.
+    container.hasher.override(
+        providers.Singleton(Argon2PasswordHasher, time_cost=1, memory_cost=1024, parallelism=1)
+    )
+    return container
+
+
+@pytest.fixture
+async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(container)
+    transport = httpx.ASGITransport(
+        app=app, raise_app_exceptions=False, client=(CLIENT_ADDRESS, 40000)
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://emporium.test") as client,
+    ):
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def register(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    payload = RegisterPayloadFactory(**fields)
+    response = await client.post(f"{API}/auth/register", json=payload)
+    assert response.status_code == 201, response.text
+    return response.json() | {"password": payload["password"]}
+
+
+async def sign_in(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> dict[str, Any]:
+    response = await client.post(
+        f"{API}/auth/token", data={"username": email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def create_admin(container: Container, email: str = "boss@example.com") -> None:
+    register_user = await container.register_user()
+    await register_user(Register(email, PASSWORD, "The Boss", role=Role.ADMIN))
+
+
+@pytest.fixture
+async def customer(client: httpx.AsyncClient) -> dict[str, Any]:
+    user = await register(client)
+    return user | {"tokens": await sign_in(client, user["email"])}
+
+
+@pytest.fixture
+async def admin(client: httpx.AsyncClient, container: Container) -> dict[str, Any]:
+    await create_admin(container)
+    tokens = await sign_in(client, "boss@example.com")
+    me = (await client.get(f"{API}/users/me", headers=bearer(tokens["access_token"]))).json()
+    return me | {"tokens": tokens, "headers": bearer(tokens["access_token"])}
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["code"] == code
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert body["type"].startswith("https://emporium.dev/problems/")
+    return body

@@ -1,0 +1,218 @@
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import httpx
+import jwt
+import pytest
+
+from tests.e2e.conftest import API, assert_problem, bearer, register, sign_in
+from tests.factories import PASSWORD
+
+SECRET = "an-e2e-signing-key-of-32-bytes-or-more"
+
+
+async def test_registering_returns_the_user_and_never_the_password(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        f"{API}/auth/register",
+        json={"email": "Ada@Example.com", "password": PASSWORD, "full_name": "Ada Lovelace"},
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"id", "email", "full_name", "role", "is_active", "created_at"}
+    assert (body["email"], body["role"], body["is_active"]) == ("ada@example.com", "customer", True)
+    assert body["created_at"].endswith("Z")
+
+
+async def test_an_email_taken_in_another_case_is_a_conflict(client: httpx.AsyncClient) -> None:
+    await register(client, email="ada@example.com")
+    response = await client.post(
+        f"{API}/auth/register",
+        json={"email": "ADA@example.com", "password": PASSWORD, "full_name": "Other"},
+    )
+    assert_problem(response, 409, "email_taken")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"password": "short"}, "password"),
+        ({"password": "x" * 129}, "password"),
+        ({"email": "not-an-email"}, "email"),
+        ({"full_name": ""}, "full_name"),
+        ({"role": "admin"}, "role"),
+        ({"is_active": False}, "is_active"),
+    ],
+)
+async def test_bad_or_extra_registration_fields_are_refused_and_nothing_is_created(
+    client: httpx.AsyncClient, change: dict[str, object], field: str
+) -> None:
+    payload = {"email": "eve@example.com", "password": PASSWORD, "full_name": "Eve"} | change
+    body = assert_problem(
+        await client.post(f"{API}/auth/register", json=payload), 422, "validation_error"
+    )
+    assert ["body", field] in [e["loc"] for e in body["errors"]]
+    refused = await client.post(
+        f"{API}/auth/token", data={"username": "eve@example.com", "password": PASSWORD}
+    )
+    assert_problem(refused, 401, "invalid_credentials")
+
+
+async def test_signing_in_gives_a_bearer_token_pair(client: httpx.AsyncClient) -> None:
+    user = await register(client)
+    tokens = await sign_in(client, user["email"].upper())
+    assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 900
+    me = await client.get(f"{API}/users/me", headers=bearer(tokens["access_token"]))
+    assert me.json()["id"] == user["id"]
+
+
+async def test_wrong_password_and_unknown_email_get_the_same_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await register(client)
+    wrong = await client.post(
+        f"{API}/auth/token", data={"username": user["email"], "password": "nope-nope"}
+    )
+    unknown = await client.post(
+        f"{API}/auth/token", data={"username": "who@example.com", "password": PASSWORD}
+    )
+    bodies = [assert_problem(r, 401, "invalid_credentials") for r in (wrong, unknown)]
+    assert [{k: b[k] for k in ("title", "detail", "code")} for b in bodies] == [
+        {k: bodies[0][k] for k in ("title", "detail", "code")}
+    ] * 2
+    assert wrong.headers["www-authenticate"] == unknown.headers["www-authenticate"] == "Bearer"
+
+
+async def test_failed_sign_ins_are_throttled_with_retry_after(client: httpx.AsyncClient) -> None:
+    user = await register(client)
+    for _ in range(5):
+        failed = await client.post(
+            f"{API}/auth/token", data={"username": user["email"], "password": "bad-pass"}
+        )
+        assert failed.status_code == 401
+    limited = await client.post(
+        f"{API}/auth/token", data={"username": user["email"], "password": PASSWORD}
+    )
+    assert_problem(limited, 429, "rate_limited")
+    assert 0 < int(limited.headers["retry-after"]) <= 300
+
+
+async def test_without_a_token_the_answer_is_401_with_a_challenge(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(f"{API}/users/me")
+    assert_problem(response, 401, "not_authenticated")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def _claims(user_id: str, **changes: object) -> dict[str, object]:
+    now = datetime.now(UTC)
+    claims: dict[str, object] = {
+        "sub": user_id,
+        "role": "admin",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        "jti": uuid4().hex,
+        "iss": "emporium",
+        "aud": "emporium-api",
+        "type": "access",
+        "ver": 1,
+    }
+    return {k: v for k, v in (claims | changes).items() if v is not None}
+
+
+FORGERIES = {
+    "alg-none": lambda uid: jwt.encode(_claims(uid), None, "none"),
+    "wrong-key": lambda uid: jwt.encode(
+        _claims(uid), "another-key-that-is-32-bytes-long!!", "HS256"
+    ),
+    "expired": lambda uid: jwt.encode(
+        _claims(uid, exp=datetime.now(UTC) - timedelta(seconds=30)), SECRET, "HS256"
+    ),
+    "no-exp": lambda uid: jwt.encode(_claims(uid, exp=None), SECRET, "HS256"),
+    "no-jti": lambda uid: jwt.encode(_claims(uid, jti=None), SECRET, "HS256"),
+    "wrong-audience": lambda uid: jwt.encode(_claims(uid, aud="someone-else"), SECRET, "HS256"),
+    "refresh-type": lambda uid: jwt.encode(_claims(uid, type="refresh"), SECRET, "HS256"),
+}
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+async def test_forged_tokens_are_refused(client: httpx.AsyncClient, forgery: str) -> None:
+    user = await register(client)
+    response = await client.get(f"{API}/users/me", headers=bearer(FORGERIES[forgery](user["id"])))
+    assert_problem(response, 401, "invalid_token")
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_refresh_token_is_not_an_access_token(
+    client: httpx.AsyncClient, customer: dict
+) -> None:
+    response = await client.get(
+        f"{API}/users/me", headers=bearer(customer["tokens"]["refresh_token"])
+    )
+    assert_problem(response, 401, "invalid_token")
+
+
+async def test_refreshing_rotates_and_reuse_closes_every_session(
+    client: httpx.AsyncClient, customer: dict
+) -> None:
+    first = customer["tokens"]["refresh_token"]
+    rotated = await client.post(f"{API}/auth/refresh", json={"refresh_token": first})
+    assert rotated.status_code == 200
+    new = rotated.json()
+    assert (
+        await client.get(f"{API}/users/me", headers=bearer(new["access_token"]))
+    ).status_code == 200
+
+    reuse = await client.post(f"{API}/auth/refresh", json={"refresh_token": first})
+    assert_problem(reuse, 401, "invalid_token")
+    after = await client.post(f"{API}/auth/refresh", json={"refresh_token": new["refresh_token"]})
+    assert_problem(after, 401, "invalid_token")
+
+
+async def test_logging_out_revokes_the_refresh_token(
+    client: httpx.AsyncClient, customer: dict
+) -> None:
+    token = customer["tokens"]["refresh_token"]
+    assert (
+        await client.post(f"{API}/auth/logout", json={"refresh_token": token})
+    ).status_code == 204
+    assert_problem(
+        await client.post(f"{API}/auth/refresh", json={"refresh_token": token}),
+        401,
+        "invalid_token",
+    )
+
+
+async def test_changing_the_password_cuts_old_tokens(
+    client: httpx.AsyncClient, customer: dict
+) -> None:
+    old = customer["tokens"]
+    wrong = await client.post(
+        f"{API}/users/me/password",
+        json={"current_password": "not-it-at-all", "new_password": "brand new pass"},
+        headers=bearer(old["access_token"]),
+    )
+    assert_problem(wrong, 401, "invalid_credentials")
+    changed = await client.post(
+        f"{API}/users/me/password",
+        json={"current_password": PASSWORD, "new_password": "brand new pass"},
+        headers=bearer(old["access_token"]),
+    )
+    assert changed.status_code == 204
+
+    assert_problem(
+        await client.get(f"{API}/users/me", headers=bearer(old["access_token"])),
+        401,
+        "invalid_token",
+    )
+    assert_problem(
+        await client.post(f"{API}/auth/refresh", json={"refresh_token": old["refresh_token"]}),
+        401,
+        "invalid_token",
+    )
+    new = await sign_in(client, customer["email"], "brand new pass")
+    assert (
+        await client.get(f"{API}/users/me", headers=bearer(new["access_token"]))
+    ).status_code == 200

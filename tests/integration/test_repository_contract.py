@@ -1,0 +1,203 @@
+"""One contract, three adapters: memory, SQLite and PostgreSQL behave the same."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from application.ports import UserQuery
+from domain.shared.errors import ConcurrentUpdate
+from domain.users import Email, EmailTaken, RefreshToken, Role, User
+from tests.factories import UserFactory
+from tests.integration.conftest import MakeUow
+
+
+async def add(make_uow: MakeUow, *users: User) -> None:
+    async with make_uow() as uow:
+        for user in users:
+            await uow.users.add(user)
+        await uow.commit()
+
+
+def token_for(user: User, token_hash: str, now: datetime) -> RefreshToken:
+    return RefreshToken(
+        id=UserFactory().id,
+        user_id=user.id,
+        token_hash=token_hash,
+        issued_at=now,
+        expires_at=now + timedelta(days=1),
+    )
+
+
+async def test_a_user_reads_back_as_it_was_written(make_uow: MakeUow) -> None:
+    user = UserFactory(created_at=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), admin=True)
+    await add(make_uow, user)
+    async with make_uow(read_only=True) as uow:
+        by_id = await uow.users.get(user.id)
+        by_email = await uow.users.get_by_email(user.email)
+    assert by_id is not None and by_email is not None
+    for found in (by_id, by_email):
+        assert (found.id, found.email, found.full_name, found.role, found.created_at) == (
+            user.id,
+            user.email,
+            user.full_name,
+            Role.ADMIN,
+            user.created_at,
+        )
+        assert found.created_at.tzinfo is not None
+
+
+async def test_times_in_other_zones_are_stored_as_the_same_instant(make_uow: MakeUow) -> None:
+    moment = datetime(2026, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    user = UserFactory(created_at=moment)
+    await add(make_uow, user)
+    async with make_uow() as uow:
+        found = await uow.users.get(user.id)
+    assert found is not None and found.created_at == moment
+
+
+async def test_a_second_user_with_the_same_email_is_refused(make_uow: MakeUow) -> None:
+    first = UserFactory()
+    await add(make_uow, first)
+    with pytest.raises(EmailTaken):
+        await add(make_uow, UserFactory(), UserFactory(email=first.email))
+    async with make_uow() as uow:
+        assert len(await uow.users.list(UserQuery(limit=10))) == 1
+
+
+async def test_leaving_without_commit_rolls_back(make_uow: MakeUow) -> None:
+    user = UserFactory()
+    async with make_uow() as uow:
+        await uow.users.add(user)
+    async with make_uow() as uow:
+        assert await uow.users.get(user.id) is None
+
+
+async def test_a_unit_of_work_can_be_entered_again(make_uow: MakeUow) -> None:
+    uow = make_uow()
+    first, second = UserFactory(), UserFactory()
+    for user in (first, second):
+        async with uow:
+            await uow.users.add(user)
+            await uow.commit()
+    async with uow:
+        assert len(await uow.users.list(UserQuery())) == 2
+
+
+async def test_saving_a_stale_copy_is_refused(make_uow: MakeUow) -> None:
+    user = UserFactory()
+    await add(make_uow, user)
+    async with make_uow() as uow:
+        mine = await uow.users.get(user.id)
+    async with make_uow() as uow:
+        theirs = await uow.users.get(user.id)
+        assert theirs is not None
+        theirs.rename("Theirs")
+        await uow.users.save(theirs)
+        await uow.commit()
+    assert mine is not None
+    mine.rename("Mine")
+    async with make_uow() as uow:
+        with pytest.raises(ConcurrentUpdate):
+            await uow.users.save(mine)
+    async with make_uow() as uow:
+        stored = await uow.users.get(user.id)
+    assert stored is not None and (stored.full_name, stored.version) == ("Theirs", 2)
+
+
+async def test_saving_writes_every_field_and_advances_the_version(make_uow: MakeUow) -> None:
+    user = UserFactory()
+    await add(make_uow, user)
+    async with make_uow() as uow:
+        found = await uow.users.get(user.id, for_update=True)
+        assert found is not None
+        found.change_password("new-hash")
+        found.change_role(Role.ADMIN, active_admins=0)
+        found.deactivate(active_admins=2)
+        await uow.users.save(found)
+        await uow.commit()
+    async with make_uow() as uow:
+        stored = await uow.users.get(user.id)
+    assert stored is not None
+    assert (stored.password_hash, stored.role, stored.is_active) == ("new-hash", Role.ADMIN, False)
+    assert (stored.credentials_version, stored.version) == (3, 2)
+
+
+async def test_active_admins_are_counted(make_uow: MakeUow) -> None:
+    await add(
+        make_uow,
+        UserFactory(admin=True),
+        UserFactory(admin=True),
+        UserFactory(admin=True, is_active=False),
+        UserFactory(),
+    )
+    async with make_uow() as uow:
+        assert await uow.users.count_active_admins() == 2
+
+
+async def test_listing_pages_by_keyset_newest_first(make_uow: MakeUow) -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    same_time = [UserFactory(created_at=start) for _ in range(3)]
+    later = [UserFactory(created_at=start + timedelta(seconds=i + 1)) for i in range(3)]
+    await add(make_uow, *same_time, *later)
+    seen, after = [], None
+    async with make_uow(read_only=True) as uow:
+        while True:
+            page = await uow.users.list(UserQuery(limit=2, after=after))
+            if not page:
+                break
+            seen += page
+            after = (page[-1].created_at, page[-1].id)
+    expected = sorted(same_time + later, key=lambda u: (u.created_at, u.id), reverse=True)
+    assert [u.id for u in seen] == [u.id for u in expected]
+
+
+async def test_listing_filters_by_role_and_text_without_wildcards(make_uow: MakeUow) -> None:
+    await add(
+        make_uow,
+        UserFactory(full_name="Ada Lovelace", email=Email("ada@example.com"), admin=True),
+        UserFactory(full_name="Grace 100% Hopper"),
+        UserFactory(full_name="Alan_Turing"),
+    )
+    async with make_uow(read_only=True) as uow:
+        admins = await uow.users.list(UserQuery(role=Role.ADMIN))
+        by_email = await uow.users.list(UserQuery(text="ADA@EX"))
+        percent = await uow.users.list(UserQuery(text="100%"))
+        underscore = await uow.users.list(UserQuery(text="n_t"))
+        no_wildcard = await uow.users.list(UserQuery(text="%"))
+    assert [u.full_name for u in admins] == ["Ada Lovelace"]
+    assert [u.full_name for u in by_email] == ["Ada Lovelace"]
+    assert [u.full_name for u in percent] == ["Grace 100% Hopper"]
+    assert [u.full_name for u in underscore] == ["Alan_Turing"]
+    assert [u.full_name for u in no_wildcard] == ["Grace 100% Hopper"]
+
+
+async def test_refresh_tokens_are_found_by_hash_and_revoked_once(make_uow: MakeUow) -> None:
+    user = UserFactory()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    await add(make_uow, user)
+    token = token_for(user, "a" * 64, now)
+    async with make_uow() as uow:
+        await uow.refresh_tokens.add(token)
+        await uow.commit()
+    async with make_uow() as uow:
+        assert await uow.refresh_tokens.get_by_hash("a" * 64) == token
+        assert await uow.refresh_tokens.revoke(token.id, now) is True
+        assert await uow.refresh_tokens.revoke(token.id, now) is False
+        await uow.commit()
+    async with make_uow() as uow:
+        stored = await uow.refresh_tokens.get_by_hash("a" * 64)
+    assert stored is not None and stored.revoked_at == now
+
+
+async def test_revoking_all_tokens_of_a_user_spares_other_users(make_uow: MakeUow) -> None:
+    alice, bob = UserFactory(), UserFactory()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    await add(make_uow, alice, bob)
+    async with make_uow() as uow:
+        for n, user in enumerate((alice, alice, bob)):
+            await uow.refresh_tokens.add(token_for(user, f"{n}" * 64, now))
+        await uow.refresh_tokens.revoke_all_for_user(alice.id, now)
+        await uow.commit()
+    async with make_uow() as uow:
+        found = [await uow.refresh_tokens.get_by_hash(f"{n}" * 64) for n in range(3)]
+    assert [t.is_revoked for t in found if t] == [True, True, False]

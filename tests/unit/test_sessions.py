@@ -1,0 +1,146 @@
+import pytest
+
+from application.errors import InvalidCredentials, InvalidToken, RateLimited
+from application.users.commands import SignIn
+from tests.factories import PASSWORD, UserFactory
+from tests.unit.conftest import Accounts
+
+CLIENT = "203.0.113.9"
+
+
+async def test_signing_in_gives_an_access_token_for_the_user(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    pair = await accounts.authenticate(SignIn(f" {user.email.value.upper()} ", PASSWORD, CLIENT))
+    assert pair.expires_in == 900
+    assert (await accounts.authorize(pair.access_token)).id == user.id
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("user-x@example.com", PASSWORD), (None, "wrong password"), ("not an email", PASSWORD)],
+)
+async def test_unknown_email_and_wrong_password_are_refused_alike(
+    accounts: Accounts, email: str | None, password: str
+) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    with pytest.raises(InvalidCredentials) as refused:
+        await accounts.authenticate(SignIn(email or user.email.value, password, CLIENT))
+    assert refused.value.detail == "Wrong email or password"
+
+
+async def test_a_deactivated_user_cannot_sign_in(accounts: Accounts) -> None:
+    user = UserFactory(is_active=False)
+    await accounts.add(user)
+    with pytest.raises(InvalidCredentials):
+        await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+
+
+async def test_five_failures_for_one_email_block_it_for_the_window(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            await accounts.authenticate(SignIn(user.email.value, "wrong password", CLIENT))
+    accounts.clock.advance(60)
+
+    with pytest.raises(RateLimited) as limited:
+        await accounts.authenticate(SignIn(user.email.value, PASSWORD, "198.51.100.1"))
+    assert limited.value.retry_after == 240
+
+    accounts.clock.advance(240)
+    assert await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+
+
+async def test_a_successful_sign_in_forgets_the_email_failures(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    for _ in range(4):
+        with pytest.raises(InvalidCredentials):
+            await accounts.authenticate(SignIn(user.email.value, "wrong password", CLIENT))
+    await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    with pytest.raises(InvalidCredentials):
+        await accounts.authenticate(SignIn(user.email.value, "wrong password", CLIENT))
+    await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+
+
+async def test_an_outdated_hash_is_upgraded_at_sign_in(accounts: Accounts) -> None:
+    user = UserFactory(password_hash=f"old${PASSWORD}")
+    await accounts.add(user)
+    pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    stored = await accounts.stored(user)
+    assert stored.password_hash == f"fake${PASSWORD}"
+    assert (await accounts.authorize(pair.access_token)).id == user.id
+
+
+async def test_refreshing_rotates_the_refresh_token(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    first = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    second = await accounts.refresh(first.refresh_token)
+    assert second.refresh_token != first.refresh_token
+    assert (await accounts.authorize(second.access_token)).id == user.id
+
+
+async def test_a_reused_refresh_token_revokes_every_session_of_the_user(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    other_device = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    stolen = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    rotated = await accounts.refresh(stolen.refresh_token)
+
+    with pytest.raises(InvalidToken):
+        await accounts.refresh(stolen.refresh_token)
+
+    for token in (rotated.refresh_token, other_device.refresh_token):
+        with pytest.raises(InvalidToken):
+            await accounts.refresh(token)
+
+
+async def test_an_expired_refresh_token_is_refused(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    accounts.clock.advance(3600)
+    with pytest.raises(InvalidToken):
+        await accounts.refresh(pair.refresh_token)
+
+
+async def test_an_unknown_refresh_token_is_refused(accounts: Accounts) -> None:
+    with pytest.raises(InvalidToken):
+        await accounts.refresh("made-up")
+
+
+async def test_logging_out_revokes_the_refresh_token_and_is_idempotent(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    await accounts.logout(pair.refresh_token)
+    await accounts.logout(pair.refresh_token)
+    await accounts.logout("never-issued")
+    with pytest.raises(InvalidToken):
+        await accounts.refresh(pair.refresh_token)
+
+
+async def test_a_refresh_token_of_a_deactivated_user_is_refused(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    async with accounts.uow() as uow:
+        stored = await uow.users.get(user.id)
+        assert stored is not None
+        stored.is_active = False
+        await uow.users.save(stored)
+        await uow.commit()
+    with pytest.raises(InvalidToken):
+        await accounts.refresh(pair.refresh_token)
+
+
+async def test_an_access_token_of_a_deleted_user_is_refused(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    accounts.store.users.clear()
+    with pytest.raises(InvalidToken):
+        await accounts.authorize(pair.access_token)

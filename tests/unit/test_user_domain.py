@@ -1,0 +1,110 @@
+import pytest
+
+from domain.shared.errors import InvalidValue
+from domain.users import Email, LastAdmin, Role, User, validate_password
+from tests.factories import UserFactory
+from tests.fakes import FakeClock
+
+
+def test_email_is_trimmed_and_lower_cased() -> None:
+    assert Email.parse("  Ada.Lovelace@Example.COM ").value == "ada.lovelace@example.com"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "ada",
+        "ada@",
+        "@example.com",
+        "ada@example",
+        "a da@example.com",
+        "a@b@example.com",
+        "ada@example.",
+        f"{'a' * 65}@example.com",
+        f"ada@{'e' * 250}.com",
+    ],
+)
+def test_malformed_emails_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        Email.parse(raw)
+    assert refused.value.field == "email"
+
+
+@pytest.mark.parametrize("password", ["short77", "x" * 129])
+def test_passwords_outside_8_to_128_characters_are_refused(password: str) -> None:
+    with pytest.raises(InvalidValue):
+        validate_password(password)
+
+
+@pytest.mark.parametrize("password", ["x" * 8, "x" * 128, "pässwörd"])
+def test_passwords_of_8_to_128_characters_are_accepted(password: str) -> None:
+    validate_password(password)
+
+
+def test_a_new_user_is_an_active_customer_with_a_tidy_name() -> None:
+    user = User.register(
+        id=UserFactory().id,
+        email=Email.parse("ada@example.com"),
+        full_name="  Ada   Lovelace ",
+        password_hash="h",
+        now=FakeClock().now(),
+    )
+    assert (user.role, user.is_active, user.full_name) == (Role.CUSTOMER, True, "Ada Lovelace")
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+def test_a_blank_or_overlong_name_is_refused(name: str) -> None:
+    with pytest.raises(InvalidValue):
+        UserFactory().rename(name)
+
+
+def test_a_password_change_invalidates_earlier_credentials() -> None:
+    user = UserFactory()
+    user.change_password("new")
+    assert (user.password_hash, user.credentials_version) == ("new", 2)
+
+
+def test_upgrading_a_hash_keeps_sessions_valid() -> None:
+    user = UserFactory()
+    user.upgrade_hash("stronger")
+    assert (user.password_hash, user.credentials_version) == ("stronger", 1)
+
+
+def test_the_last_active_admin_cannot_be_demoted() -> None:
+    admin = UserFactory(admin=True)
+    with pytest.raises(LastAdmin):
+        admin.change_role(Role.CUSTOMER, active_admins=1)
+    assert admin.role is Role.ADMIN
+
+
+def test_the_last_active_admin_cannot_be_deactivated() -> None:
+    admin = UserFactory(admin=True)
+    with pytest.raises(LastAdmin):
+        admin.deactivate(active_admins=1)
+    assert admin.is_active
+
+
+def test_an_admin_can_be_demoted_while_another_remains() -> None:
+    admin = UserFactory(admin=True)
+    admin.change_role(Role.CUSTOMER, active_admins=2)
+    assert admin.role is Role.CUSTOMER
+
+
+def test_an_inactive_admin_does_not_count_as_the_last_one() -> None:
+    admin = UserFactory(admin=True, is_active=False)
+    admin.change_role(Role.CUSTOMER, active_admins=0)
+    assert admin.role is Role.CUSTOMER
+
+
+def test_deactivation_cuts_existing_credentials_and_reactivation_does_not_restore_them() -> None:
+    user = UserFactory()
+    user.deactivate(active_admins=0)
+    user.activate()
+    assert user.is_active and user.credentials_version == 2
+
+
+def test_deactivating_an_inactive_user_changes_nothing() -> None:
+    user = UserFactory(is_active=False)
+    user.deactivate(active_admins=0)
+    assert user.credentials_version == 1
