@@ -1,0 +1,99 @@
+"""What every endpoint shares: problem details, request ids, limits, docs, health."""
+
+import httpx
+import pytest
+from dependency_injector import providers
+
+from adapters.sqlalchemy.engine import engine_resource
+from entrypoints.container import Container
+from tests.e2e.conftest import API, assert_problem
+
+
+async def test_a_sane_request_id_is_echoed_and_others_replaced(client: httpx.AsyncClient) -> None:
+    echoed = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
+    replaced = await client.get("/health/live", headers={"X-Request-ID": "<script>"})
+    generated = await client.get("/health/live")
+    assert echoed.headers["x-request-id"] == "abc-123"
+    assert replaced.headers["x-request-id"] != "<script>"
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_unknown_routes_and_methods_are_problems(client: httpx.AsyncClient) -> None:
+    body = assert_problem(await client.get(f"{API}/nowhere"), 404, "not_found")
+    assert body["instance"] == f"{API}/nowhere"
+    assert_problem(await client.delete(f"{API}/auth/register"), 405, "method_not_allowed")
+
+
+async def test_malformed_json_is_a_bad_request(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        f"{API}/auth/register", content=b'{"email": ', headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 400, "bad_request")
+
+
+async def test_a_body_over_one_mebibyte_is_refused_by_its_declared_length(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        f"{API}/auth/register",
+        content=b"{" + b" " * (1024 * 1024) + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert_problem(response, 413, "payload_too_large")
+
+
+async def test_a_streamed_body_over_one_mebibyte_is_refused(client: httpx.AsyncClient) -> None:
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(17):
+            yield b" " * 65536
+
+    response = await client.post(
+        f"{API}/auth/register", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 413, "payload_too_large")
+
+
+async def test_an_unexpected_error_is_a_500_without_internals(
+    client: httpx.AsyncClient, container: Container, customer: dict
+) -> None:
+    class Broken:
+        async def __call__(self, token: str) -> None:
+            raise RuntimeError("SELECT secret FROM vault")
+
+    with container.authorize_access.override(providers.Factory(Broken)):
+        response = await client.get(
+            f"{API}/users/me",
+            headers={"Authorization": f"Bearer {customer['tokens']['access_token']}"},
+        )
+    body = assert_problem(response, 500, "internal_error")
+    assert "SELECT" not in response.text and "Traceback" not in response.text
+    assert body["request_id"] in body["detail"]
+
+
+async def test_liveness_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health/live")).json() == {"status": "ok"}
+    assert (await client.get("/health/ready")).status_code == 200
+
+
+@pytest.fixture
+def container_with_a_dead_database(container: Container, tmp_path) -> Container:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "no-such-dir" / "db.sqlite"
+    container.engine.override(
+        providers.Resource(engine_resource, url=f"sqlite+aiosqlite:///{missing}")
+    )
+    return container
+
+
+async def test_readiness_fails_when_the_database_does_not_answer(
+    container_with_a_dead_database: Container, client: httpx.AsyncClient
+) -> None:
+    assert_problem(await client.get("/health/ready"), 503, "service_unavailable")
+    assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_the_docs_offer_the_password_flow(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    flows = schema["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]
+    assert flows["password"]["tokenUrl"] == f"{API}/auth/token"
+    assert (await client.get("/docs")).status_code == 200
+    assert "Problem" in schema["components"]["schemas"]
