@@ -1,5 +1,6 @@
 """Alembic, driven from inside the package: no alembic.ini, any working directory."""
 
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -16,7 +17,8 @@ def migrations_dir() -> Path:
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config()
+    # Alembic's default stdout is bound when alembic is imported; this one is the current.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(migrations_dir()))
     # Passed as an attribute, not an option: ConfigParser would read '%' in a URL.
     config.attributes["database_url"] = database_url

@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 import pydantic
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from sqlalchemy.exc import DBAPIError
 
 from adapters.sqlalchemy import migrator
@@ -29,7 +29,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 
 stdout = Console()
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)
 
 
 class RoleChoice(StrEnum):
@@ -146,6 +146,16 @@ def create_admin(
         stderr.print(f"Created admin {user.email} ({user.id}).")
 
 
+_COLUMNS = {
+    "id": "id",
+    "email": "email",
+    "name": "full_name",
+    "role": "role",
+    "active": "is_active",
+    "created": "created_at",
+}
+
+
 def _user_fields(user: User) -> dict[str, object]:
     return {
         "id": str(user.id),
@@ -184,15 +194,11 @@ def list_users(
         for user in found:
             typer.echo(json.dumps(_user_fields(user)))
         return
-    table = Table("id", "email", "full name", "role", "active", "created")
+    # Folded, never cut: operators copy ids and emails from this table.
+    table = Table(*(Column(h, overflow="fold") for h in _COLUMNS))
     for user in found:
         fields = _user_fields(user)
-        table.add_row(
-            *(
-                str(fields[k])
-                for k in ("id", "email", "full_name", "role", "is_active", "created_at")
-            )
-        )
+        table.add_row(*(str(fields[key]) for key in _COLUMNS.values()))
     stdout.print(table)
 
 

@@ -1,0 +1,151 @@
+"""The admin CLI through Typer's runner, against a real (temporary) SQLite database."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from entrypoints.cli.main import app
+from tests.conftest import sqlite_url
+
+SECRET = "a-cli-test-signing-key-of-32-bytes-plus"
+
+
+@pytest.fixture
+def runner(sqlite_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EMPORIUM_DATABASE_URL", sqlite_db)
+    monkeypatch.setenv("EMPORIUM_SECRET_KEY", SECRET)
+    return CliRunner()
+
+
+def emporium(runner: CliRunner, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), input=input)
+
+
+def test_create_admin_prompts_twice_for_a_hidden_password(runner: CliRunner) -> None:
+    result = emporium(
+        runner,
+        "users",
+        "create-admin",
+        "--email",
+        "Boss@Example.com",
+        input="s3cret-pass\ns3cret-pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "s3cret-pass" not in result.output
+    listed = emporium(runner, "users", "list", "--json")
+    assert [json.loads(line)["email"] for line in listed.stdout.splitlines()] == [
+        "boss@example.com"
+    ]
+    assert json.loads(listed.stdout)["role"] == "admin"
+
+
+def test_create_admin_twice_is_harmless(runner: CliRunner) -> None:
+    first = emporium(
+        runner, "users", "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass"
+    )
+    again = emporium(
+        runner, "users", "create-admin", "--email", "boss@example.com", "--password", "other-pass"
+    )
+    assert (first.exit_code, again.exit_code) == (0, 0)
+    assert "already" in again.stderr
+
+
+def test_create_admin_over_a_customer_is_refused(runner: CliRunner) -> None:
+    emporium(
+        runner, "users", "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass"
+    )
+    emporium(runner, "users", "set-role", "boss@example.com", "customer")  # refused: last admin
+    emporium(
+        runner, "users", "create-admin", "--email", "two@example.com", "--password", "s3cret-pass"
+    )
+    emporium(runner, "users", "set-role", "boss@example.com", "customer")
+    result = emporium(
+        runner, "users", "create-admin", "--email", "boss@example.com", "--password", "x" * 8
+    )
+    assert result.exit_code == 1
+    assert "registered already" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_short_password_is_refused_with_a_message(runner: CliRunner) -> None:
+    result = emporium(
+        runner, "users", "create-admin", "--email", "boss@example.com", "--password", "short"
+    )
+    assert result.exit_code == 1 and "8 to 128" in result.stderr
+
+
+def test_roles_and_activation_follow_the_api_rules(runner: CliRunner) -> None:
+    emporium(
+        runner, "users", "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass"
+    )
+    emporium(
+        runner, "users", "create-admin", "--email", "help@example.com", "--password", "s3cret-pass"
+    )
+
+    assert emporium(runner, "users", "set-role", "help@example.com", "customer").exit_code == 0
+    last = emporium(runner, "users", "deactivate", "boss@example.com")
+    assert last.exit_code == 1 and "last active admin" in last.stderr
+    assert emporium(runner, "users", "deactivate", "help@example.com").exit_code == 0
+    assert emporium(runner, "users", "activate", "help@example.com").exit_code == 0
+
+    rows = [
+        json.loads(line) for line in emporium(runner, "users", "list", "--json").stdout.splitlines()
+    ]
+    assert {(r["email"], r["role"], r["is_active"]) for r in rows} == {
+        ("boss@example.com", "admin", True),
+        ("help@example.com", "customer", True),
+    }
+    customers = emporium(
+        runner, "users", "list", "--role", "customer", "--json"
+    ).stdout.splitlines()
+    assert [json.loads(line)["email"] for line in customers] == ["help@example.com"]
+
+
+def test_the_table_lists_users(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    emporium(
+        runner, "users", "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass"
+    )
+    result = emporium(runner, "users", "list")
+    assert result.exit_code == 0 and "boss@example.com" in result.stdout
+
+
+def test_an_unknown_email_is_an_error(runner: CliRunner) -> None:
+    result = emporium(runner, "users", "deactivate", "ghost@example.com")
+    assert result.exit_code == 1 and "ghost@example.com" in result.stderr
+
+
+def test_a_bad_role_is_a_usage_error(runner: CliRunner) -> None:
+    assert emporium(runner, "users", "set-role", "a@example.com", "king").exit_code == 2
+
+
+def test_migrations_from_any_directory(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EMPORIUM_DATABASE_URL", sqlite_url(tmp_path / "fresh.db"))
+    assert emporium(runner, "db", "upgrade").exit_code == 0
+    assert "0001" in emporium(runner, "db", "current").stdout
+    assert emporium(runner, "db", "downgrade", "base").exit_code == 0
+    assert "0001" not in emporium(runner, "db", "current").stdout
+
+
+def test_an_unmigrated_database_is_explained(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EMPORIUM_DATABASE_URL", sqlite_url(tmp_path / "blank.db"))
+    result = emporium(runner, "users", "list")
+    assert result.exit_code == 1 and "emporium db upgrade" in result.stderr
+
+
+def test_production_refuses_to_run_without_a_strong_key(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EMPORIUM_ENV", "production")
+    monkeypatch.delenv("EMPORIUM_SECRET_KEY")
+    missing = emporium(runner, "users", "list")
+    monkeypatch.setenv("EMPORIUM_SECRET_KEY", "too-short")
+    short = emporium(runner, "users", "list")
+    assert (missing.exit_code, short.exit_code) == (1, 1)
+    assert "EMPORIUM_SECRET_KEY" in missing.stderr and "32 bytes" in short.stderr

@@ -1,0 +1,115 @@
+"""The operator's path, with real processes: migrate, create an admin, serve with two
+workers in production mode, and a client making many requests at once over HTTP."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import sqlite_url
+
+EMPORIUM = str(Path(sys.executable).parent / "emporium")
+CLIENTS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def environment(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path / "shop.db")
+    else:
+        url = str(request.getfixturevalue("empty_postgres_db"))
+    return os.environ | {
+        "EMPORIUM_ENV": "production",
+        "EMPORIUM_SECRET_KEY": "an-operator-key-that-is-long-enough-1234",
+        "EMPORIUM_DATABASE_URL": url,
+    }
+
+
+def emporium(env: dict[str, str], cwd: Path, *args: str) -> None:
+    subprocess.run([EMPORIUM, *args], env=env, cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    emporium(environment, tmp_path, "db", "upgrade")
+    emporium(
+        environment,
+        tmp_path,
+        "users",
+        "create-admin",
+        "--email",
+        "ops@example.com",
+        "--password",
+        "ops-password",
+    )
+    port = free_port()
+    process = subprocess.Popen(
+        [EMPORIUM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=environment,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the server did not start: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+            time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+
+
+async def test_many_clients_at_once_against_two_workers(server: str) -> None:
+    async with httpx.AsyncClient(base_url=f"{server}/api/v1", timeout=30) as client:
+
+        async def shopper(n: int) -> str:
+            email = f"shopper{n}@example.com"
+            registered = await client.post(
+                "/auth/register",
+                json={"email": email, "password": "shopper-pass", "full_name": f"S {n}"},
+            )
+            assert registered.status_code == 201, registered.text
+            token = await client.post(
+                "/auth/token", data={"username": email, "password": "shopper-pass"}
+            )
+            assert token.status_code == 200, token.text
+            me = await client.get(
+                "/users/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+            )
+            assert me.status_code == 200
+            return str(me.json()["id"])
+
+        ids = await asyncio.gather(*(shopper(n) for n in range(CLIENTS)))
+
+        token = await client.post(
+            "/auth/token", data={"username": "ops@example.com", "password": "ops-password"}
+        )
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        listed = await client.get(
+            "/users", params={"role": "customer", "limit": 100}, headers=headers
+        )
+    assert {u["id"] for u in listed.json()["items"]} == set(ids)
