@@ -144,3 +144,22 @@ async def test_an_access_token_of_a_deleted_user_is_refused(accounts: Accounts) 
     accounts.store.users.clear()
     with pytest.raises(InvalidToken):
         await accounts.authorize(pair.access_token)
+
+
+async def test_an_unknown_email_costs_a_password_check_like_a_known_one(
+    accounts: Accounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str | None] = []
+    real_verify = accounts.hasher.verify
+
+    async def counting_verify(password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        checked.append(password_hash)
+        return await real_verify(password, password_hash)
+
+    monkeypatch.setattr(accounts.hasher, "verify", counting_verify)
+    user = UserFactory()
+    await accounts.add(user)
+    for email in ("nobody@example.com", "not an email", user.email.value):
+        with pytest.raises(InvalidCredentials):
+            await accounts.authenticate(SignIn(email, "wrong password", CLIENT))
+    assert checked == [None, None, user.password_hash]
