@@ -22,10 +22,11 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 run: $(STAMP_RUN)  ## serve the API on 127.0.0.1:8000 (embedded SQLite, migrated first)
 	$(BIN)/emporium serve --host 127.0.0.1 --port 8000
 
-lint: $(STAMP_DEV)  ## ruff and the import contracts
+lint: $(STAMP_DEV)  ## ruff, the import contracts and mypy (strict, on src)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint  ## lint, then every test (PostgreSQL and Redis ones skip, saying why, if none answers)
 	$(BIN)/pytest

@@ -114,13 +114,6 @@ def empty_postgres_db(postgres_server: str) -> Iterator[str]:
         )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    """A migrated database on each real engine."""
-    fixture = "sqlite_db" if request.param == "sqlite" else "postgres_db"
-    return str(request.getfixturevalue(fixture))
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     url = os.environ.get("EMPORIUM_TEST_REDIS_URL") or DEFAULT_REDIS_URL

@@ -1,6 +1,9 @@
 """The composition root: the one place that knows which adapter serves which port."""
 
+import inspect
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
@@ -22,6 +25,8 @@ from application.users.sessions import (
     SessionIssuer,
 )
 from entrypoints.settings import Settings
+
+T = TypeVar("T")
 
 
 async def login_throttle(settings: Settings, clock: Clock) -> AsyncIterator[LoginThrottle]:
@@ -82,3 +87,25 @@ class Container(containers.DeclarativeContainer):
     get_user = providers.Factory(GetUser, read_uow=read_uow)
     find_user_by_email = providers.Factory(FindUserByEmail, read_uow=read_uow)
     update_user = providers.Factory(UpdateUserAsAdmin, uow=uow, clock=clock)
+
+
+async def resolve(provider: providers.Provider[T]) -> T:
+    """The object a provider gives. Providers that depend on an async resource (the
+    engine) give an awaitable of it, which the ``@inject`` wiring awaits on its own."""
+    provided: Any = provider()
+    return await provided if inspect.isawaitable(provided) else provided  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def running(container: Container) -> AsyncIterator[Container]:
+    """The container with its resources (engine, login throttle) up, and down after."""
+    await _settle(container.init_resources())
+    try:
+        yield container
+    finally:
+        await _settle(container.shutdown_resources())
+
+
+async def _settle(result: object) -> None:
+    if inspect.isawaitable(result):
+        await result

@@ -1,4 +1,5 @@
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -10,7 +11,7 @@ from adapters.security.passwords import Argon2PasswordHasher
 from application.users.commands import Register
 from domain.users import Role
 from entrypoints.api.app import create_app
-from entrypoints.container import Container
+from entrypoints.container import Container, resolve
 from entrypoints.settings import Settings
 from tests.factories import PASSWORD, RegisterPayloadFactory
 
@@ -27,8 +28,7 @@ def settings(sqlite_db: str) -> Settings:
     )
 
 
-@pytest.fixture
-def container(settings: Settings) -> Container:
+def build_container(settings: Settings) -> Container:
     container = Container()
     container.settings.override(settings)
     # Real argon2id, at the lowest cost, so the suite stays fast.
@@ -38,8 +38,9 @@ def container(settings: Settings) -> Container:
     return container
 
 
-@pytest.fixture
-async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def serving(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app built on ``container``, through ASGI, lifespan included."""
     app = create_app(container)
     transport = httpx.ASGITransport(
         app=app, raise_app_exceptions=False, client=(CLIENT_ADDRESS, 40000)
@@ -48,6 +49,22 @@ async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://emporium.test") as client,
     ):
+        yield client
+
+
+def worker(settings: Settings) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """One more app with a container of its own, as a second server process would have."""
+    return serving(build_container(settings))
+
+
+@pytest.fixture
+def container(settings: Settings) -> Container:
+    return build_container(settings)
+
+
+@pytest.fixture
+async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(container) as client:
         yield client
 
 
@@ -73,7 +90,7 @@ async def sign_in(
 
 
 async def create_admin(container: Container, email: str = "boss@example.com") -> None:
-    register_user = await container.register_user()
+    register_user = await resolve(container.register_user)
     await register_user(Register(email, PASSWORD, "The Boss", role=Role.ADMIN))
 
 

@@ -5,7 +5,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.e2e.conftest import API, assert_problem, bearer, register, sign_in
+from entrypoints.settings import Settings
+from tests.e2e.conftest import API, assert_problem, bearer, register, sign_in, worker
 from tests.factories import PASSWORD
 
 SECRET = "an-e2e-signing-key-of-32-bytes-or-more"
@@ -216,3 +217,22 @@ async def test_changing_the_password_cuts_old_tokens(
     assert (
         await client.get(f"{API}/users/me", headers=bearer(new["access_token"]))
     ).status_code == 200
+
+
+@pytest.mark.redis
+async def test_workers_sharing_redis_share_the_login_throttle(
+    settings: Settings, redis_url: str
+) -> None:
+    shared = settings.model_copy(update={"redis_url": redis_url, "login_max_failures_per_email": 2})
+    email = f"{uuid4().hex}@example.com"  # a key of its own in the shared Redis
+    async with worker(shared) as first, worker(shared) as second:
+        await register(first, email=email)
+        for client in (first, second):
+            failed = await client.post(
+                f"{API}/auth/token", data={"username": email, "password": "bad-pass"}
+            )
+            assert failed.status_code == 401
+        limited = await first.post(
+            f"{API}/auth/token", data={"username": email, "password": PASSWORD}
+        )
+        assert_problem(limited, 429, "rate_limited")

@@ -15,7 +15,7 @@ def violated_unique_constraint(error: IntegrityError, table: Table) -> str | Non
     ("UNIQUE constraint failed: users.email"), so they are looked up in the table's
     constraints, whose names the metadata's naming convention fixed.
     """
-    name = getattr(error.orig.__cause__, "constraint_name", None)
+    name = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
     if name is not None:
         return str(name)
     match = _SQLITE_UNIQUE.search(str(error.orig))

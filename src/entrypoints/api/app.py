@@ -10,7 +10,7 @@ from entrypoints.api import security
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from entrypoints.api.problems import install_problem_handlers
 from entrypoints.api.routers import auth, health, users
-from entrypoints.container import Container
+from entrypoints.container import Container, running
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
@@ -19,12 +19,9 @@ MAX_BODY_BYTES = 1024 * 1024
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await container.init_resources()
-        container.hasher()  # its start-up hash is paid here, not by the first request
-        try:
+        async with running(container):
+            container.hasher()  # its start-up hash is paid here, not by the first request
             yield
-        finally:
-            await container.shutdown_resources()
 
     container.wire(modules=[security, auth, users, health])
     app = FastAPI(

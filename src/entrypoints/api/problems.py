@@ -111,7 +111,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, DomainError)
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
-    extra = {}
+    extra: dict[str, Any] = {}
     if isinstance(error, InvalidValue):
         extra["errors"] = [
             {"loc": ["body", error.field], "msg": error.detail, "type": "value_error"}

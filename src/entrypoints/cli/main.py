@@ -17,7 +17,7 @@ from application.ports import UserQuery
 from application.users.commands import Register, UpdateUser
 from domain.shared.errors import DomainError
 from domain.users import EmailTaken, Role, User
-from entrypoints.container import Container
+from entrypoints.container import Container, resolve, running
 from entrypoints.settings import Settings
 
 T = TypeVar("T")
@@ -57,11 +57,8 @@ def run(work: Callable[[Container], Awaitable[T]]) -> T:
     container.settings.override(settings())
 
     async def main() -> T:
-        await container.init_resources()
-        try:
+        async with running(container):
             return await work(container)
-        finally:
-            await container.shutdown_resources()
 
     try:
         return asyncio.run(main())
@@ -129,11 +126,11 @@ def create_admin(
     """Create an admin account. An existing active admin with that email is left as it is."""
 
     async def work(container: Container) -> User | None:
-        register = await container.register_user()
+        register = await resolve(container.register_user)
         try:
             return await register(Register(email, password, full_name, role=Role.ADMIN))
         except EmailTaken:
-            find = await container.find_user_by_email()
+            find = await resolve(container.find_user_by_email)
             existing = await find(email)
             if existing.is_active_admin:
                 return None
@@ -168,7 +165,7 @@ def _user_fields(user: User) -> dict[str, object]:
 
 
 async def _all_users(container: Container, role: Role | None) -> AsyncIterator[User]:
-    list_users = await container.list_users()
+    list_users = await resolve(container.list_users)
     after = None
     while True:
         page = await list_users(UserQuery(role=role, limit=100, after=after))
@@ -204,8 +201,8 @@ def list_users(
 
 def _update_by_email(email: str, change: Callable[[User], UpdateUser]) -> User:
     async def work(container: Container) -> User:
-        user = await (await container.find_user_by_email())(email)
-        return await (await container.update_user())(change(user))
+        user = await (await resolve(container.find_user_by_email))(email)
+        return await (await resolve(container.update_user))(change(user))
 
     return run(work)
 
