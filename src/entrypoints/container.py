@@ -16,7 +16,13 @@ from adapters.system import SystemClock, Uuid7Generator
 from adapters.throttle import MemoryLoginThrottle, RedisLoginThrottle, ThrottleLimits
 from application.ports import Clock, LoginThrottle
 from application.users.accounts import ChangeOwnPassword, RegisterUser, UpdateOwnProfile
-from application.users.admin import FindUserByEmail, GetUser, ListUsers, UpdateUserAsAdmin
+from application.users.admin import (
+    CreateAdmin,
+    FindUserByEmail,
+    GetUser,
+    ListUsers,
+    UpdateUserAsAdmin,
+)
 from application.users.sessions import (
     Authenticate,
     AuthorizeAccess,
@@ -87,6 +93,7 @@ class Container(containers.DeclarativeContainer):
     get_user = providers.Factory(GetUser, read_uow=read_uow)
     find_user_by_email = providers.Factory(FindUserByEmail, read_uow=read_uow)
     update_user = providers.Factory(UpdateUserAsAdmin, uow=uow, clock=clock)
+    create_admin = providers.Factory(CreateAdmin, register=register_user, read_uow=read_uow)
 
 
 async def resolve(provider: providers.Provider[T]) -> T:

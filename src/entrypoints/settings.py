@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -65,13 +66,13 @@ def load_or_create_secret(path: Path) -> str:
     end up with the one key that won."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        draft.write_text(secrets.token_urlsafe(48))
-        draft.chmod(0o600)
+        handle, draft = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.")  # mode 0600
         try:
+            with os.fdopen(handle, "w") as file:
+                file.write(secrets.token_urlsafe(48))
             os.link(draft, path)
         except FileExistsError:
             pass
         finally:
-            draft.unlink()
+            os.unlink(draft)
     return path.read_text().strip()

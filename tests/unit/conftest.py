@@ -5,7 +5,13 @@ from adapters.security.tokens import JwtTokenService
 from adapters.system import Uuid7Generator
 from adapters.throttle import MemoryLoginThrottle, ThrottleLimits
 from application.users.accounts import ChangeOwnPassword, RegisterUser, UpdateOwnProfile
-from application.users.admin import FindUserByEmail, GetUser, ListUsers, UpdateUserAsAdmin
+from application.users.admin import (
+    CreateAdmin,
+    FindUserByEmail,
+    GetUser,
+    ListUsers,
+    UpdateUserAsAdmin,
+)
 from application.users.sessions import (
     Authenticate,
     AuthorizeAccess,
@@ -55,6 +61,7 @@ class Accounts:
         self.get_user = GetUser(read_uow=read_uow)
         self.find_user = FindUserByEmail(read_uow=read_uow)
         self.update_user = UpdateUserAsAdmin(uow=uow, clock=self.clock)
+        self.create_admin = CreateAdmin(register=self.register, read_uow=read_uow)
 
     def uow(self, *, read_only: bool = False) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.store, read_only=read_only)

@@ -6,7 +6,7 @@ from application.errors import InvalidToken
 from application.ports import UserQuery
 from application.users.commands import SignIn, UpdateUser
 from domain.shared.errors import NotFound
-from domain.users import LastAdmin, Role
+from domain.users import EmailTaken, LastAdmin, Role
 from tests.factories import PASSWORD, UserFactory
 from tests.unit.conftest import Accounts
 
@@ -95,3 +95,19 @@ async def test_an_unknown_user_is_not_found(accounts: Accounts) -> None:
         await accounts.update_user(UpdateUser(missing.id, role=Role.ADMIN))
     with pytest.raises(NotFound):
         await accounts.find_user(missing.email.value)
+
+
+async def test_creating_an_admin_twice_changes_nothing_the_second_time(accounts: Accounts) -> None:
+    first = await accounts.create_admin("Boss@example.com", PASSWORD, "Boss")
+    again = await accounts.create_admin("boss@example.com", "another password", "Other")
+    assert (first.created, again.created) == (True, False)
+    assert again.user.id == first.user.id
+    assert (await accounts.stored(first.user)).password_hash == f"fake${PASSWORD}"
+
+
+async def test_creating_an_admin_over_a_customer_is_refused(accounts: Accounts) -> None:
+    customer = UserFactory()
+    await accounts.add(customer)
+    with pytest.raises(EmailTaken):
+        await accounts.create_admin(customer.email.value, PASSWORD, "Boss")
+    assert (await accounts.stored(customer)).role is Role.CUSTOMER

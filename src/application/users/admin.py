@@ -5,9 +5,10 @@ from datetime import datetime
 from uuid import UUID
 
 from application.ports import Clock, UnitOfWork, UserQuery
-from application.users.commands import UpdateUser
+from application.users.accounts import RegisterUser
+from application.users.commands import Register, UpdateUser
 from domain.shared.errors import NotFound
-from domain.users import Email, Role, User
+from domain.users import Email, EmailTaken, Role, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +80,29 @@ class UpdateUserAsAdmin:
             await uow.users.save(user)
             await uow.commit()
         return user
+
+
+@dataclass(frozen=True, slots=True)
+class AdminAccount:
+    user: User
+    created: bool
+
+
+class CreateAdmin:
+    """For operators provisioning a shop: an admin account. Running it again for an email
+    that is already an active admin changes nothing and is no error; any other account
+    with that email is EmailTaken (promote it with a role change instead)."""
+
+    def __init__(self, *, register: RegisterUser, read_uow: UnitOfWork) -> None:
+        self._register, self._read_uow = register, read_uow
+
+    async def __call__(self, email: str, password: str, full_name: str) -> AdminAccount:
+        try:
+            user = await self._register(Register(email, password, full_name, role=Role.ADMIN))
+            return AdminAccount(user, created=True)
+        except EmailTaken:
+            async with self._read_uow as uow:
+                existing = await uow.users.get_by_email(Email.parse(email))
+            if existing is None or not existing.is_active_admin:
+                raise
+            return AdminAccount(existing, created=False)

@@ -14,9 +14,10 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.sqlalchemy import migrator
 from application.ports import UserQuery
-from application.users.commands import Register, UpdateUser
+from application.users.admin import AdminAccount
+from application.users.commands import UpdateUser
 from domain.shared.errors import DomainError
-from domain.users import EmailTaken, Role, User
+from domain.users import Role, User
 from entrypoints.container import Container, resolve, running
 from entrypoints.settings import Settings
 
@@ -125,22 +126,14 @@ def create_admin(
 ) -> None:
     """Create an admin account. An existing active admin with that email is left as it is."""
 
-    async def work(container: Container) -> User | None:
-        register = await resolve(container.register_user)
-        try:
-            return await register(Register(email, password, full_name, role=Role.ADMIN))
-        except EmailTaken:
-            find = await resolve(container.find_user_by_email)
-            existing = await find(email)
-            if existing.is_active_admin:
-                return None
-            raise
+    async def work(container: Container) -> AdminAccount:
+        return await (await resolve(container.create_admin))(email, password, full_name)
 
-    user = run(work)
-    if user is None:
-        stderr.print(f"{email.strip().lower()} is an active admin already; nothing changed.")
+    account = run(work)
+    if account.created:
+        stderr.print(f"Created admin {account.user.email} ({account.user.id}).")
     else:
-        stderr.print(f"Created admin {user.email} ({user.id}).")
+        stderr.print(f"{account.user.email} is an active admin already; nothing changed.")
 
 
 _COLUMNS = {

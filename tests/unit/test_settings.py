@@ -1,0 +1,50 @@
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from entrypoints.settings import Settings, load_or_create_secret
+
+
+def settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="EMPORIUM_SECRET_KEY must be set"):
+        settings(env="production", secret_key_file=tmp_path / "key")
+    assert not (tmp_path / "key").exists()
+
+
+@pytest.mark.parametrize("env", ["production", "development"])
+def test_a_secret_key_under_32_bytes_is_refused(env: str) -> None:
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        settings(env=env, secret_key=SecretStr("x" * 31))
+
+
+def test_development_generates_a_key_once_and_keeps_it_private(tmp_path: Path) -> None:
+    key_file = tmp_path / "nested" / "key"
+    first = settings(secret_key_file=key_file).signing_key
+    second = settings(secret_key_file=key_file).signing_key
+    assert first == second and len(first) >= 32
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: load_or_create_secret(key_file), range(32)))
+    assert len(keys) == 1 and os.listdir(tmp_path) == ["key"]
+
+
+def test_cors_origins_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMPORIUM_CORS_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("EMPORIUM_SECRET_KEY", "k" * 32)
+    assert Settings(_env_file=None).cors_origins == ["https://a.example", "https://b.example"]  # type: ignore[call-arg]
+
+
+def test_access_tokens_live_at_most_15_minutes() -> None:
+    with pytest.raises(ValidationError):
+        settings(secret_key=SecretStr("k" * 32), access_token_ttl=901)
