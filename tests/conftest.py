@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,44 +75,38 @@ def _database_url(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def postgres_template(postgres_server: str) -> Iterator[str]:
-    name = f"emporium_template_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin_execute(postgres_server, f'CREATE DATABASE "{name}"'))
+@contextmanager
+def throwaway_database(server_url: str, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database on the server (a copy of ``template`` if given), dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    asyncio.run(_admin_execute(server_url, f'CREATE DATABASE "{name}"{copy}'))
     try:
-        migrator.upgrade(_database_url(postgres_server, name))
         yield name
     finally:
-        asyncio.run(
-            _admin_execute(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
+        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        asyncio.run(_admin_execute(server_url, drop))
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> Iterator[str]:
+    """Migrated once; each test's database is copied from it (much faster than migrating)."""
+    with throwaway_database(postgres_server, "emporium_template") as name:
+        migrator.upgrade(_database_url(postgres_server, name))
+        yield name
 
 
 @pytest.fixture
 def postgres_db(postgres_server: str, postgres_template: str) -> Iterator[str]:
-    """A fresh, migrated database of its own for one test, dropped afterwards."""
-    name = f"emporium_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(
-        _admin_execute(postgres_server, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    )
-    try:
+    """A fresh, migrated database of its own for one test."""
+    with throwaway_database(postgres_server, "emporium_test", postgres_template) as name:
         yield _database_url(postgres_server, name)
-    finally:
-        asyncio.run(
-            _admin_execute(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
 
 
 @pytest.fixture
 def empty_postgres_db(postgres_server: str) -> Iterator[str]:
-    name = f"emporium_empty_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin_execute(postgres_server, f'CREATE DATABASE "{name}"'))
-    try:
+    with throwaway_database(postgres_server, "emporium_empty") as name:
         yield _database_url(postgres_server, name)
-    finally:
-        asyncio.run(
-            _admin_execute(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import pytest
 from entrypoints.settings import Settings
 from tests.e2e.conftest import API, assert_problem, bearer, register, sign_in, worker
 from tests.factories import PASSWORD
+from tests.jwt_claims import access_claims
 
 SECRET = "an-e2e-signing-key-of-32-bytes-or-more"
 
@@ -108,19 +109,7 @@ async def test_without_a_token_the_answer_is_401_with_a_challenge(
 
 
 def _claims(user_id: str, **changes: object) -> dict[str, object]:
-    now = datetime.now(UTC)
-    claims: dict[str, object] = {
-        "sub": user_id,
-        "role": "admin",
-        "iat": now,
-        "exp": now + timedelta(minutes=5),
-        "jti": uuid4().hex,
-        "iss": "emporium",
-        "aud": "emporium-api",
-        "type": "access",
-        "ver": 1,
-    }
-    return {k: v for k, v in (claims | changes).items() if v is not None}
+    return access_claims(sub=user_id, **changes)
 
 
 FORGERIES = {
@@ -236,3 +225,18 @@ async def test_workers_sharing_redis_share_the_login_throttle(
             f"{API}/auth/token", data={"username": email, "password": PASSWORD}
         )
         assert_problem(limited, 429, "rate_limited")
+
+
+async def test_the_swagger_authorize_form_signs_in(client: httpx.AsyncClient) -> None:
+    user = await register(client)
+    # What the Swagger UI's Authorize dialog posts for the password flow.
+    response = await client.post(
+        f"{API}/auth/token",
+        data={
+            "grant_type": "password",
+            "username": user["email"],
+            "password": PASSWORD,
+            "scope": "",
+        },
+    )
+    assert response.status_code == 200 and response.json()["token_type"] == "bearer"

@@ -1,7 +1,6 @@
 import base64
 import json
 from datetime import timedelta
-from uuid import uuid4
 
 import jwt
 import pytest
@@ -10,6 +9,7 @@ from adapters.security.tokens import JwtTokenService
 from application.errors import InvalidToken
 from tests.factories import UserFactory
 from tests.fakes import FakeClock
+from tests.jwt_claims import access_claims
 
 KEY = "a-signing-key-long-enough-for-any-hmac-algorithm-under-test-64by"
 
@@ -32,20 +32,7 @@ def tokens(clock: FakeClock) -> JwtTokenService:
 
 
 def claims_for(clock: FakeClock, **changes: object) -> dict[str, object]:
-    now = clock.now()
-    claims: dict[str, object] = {
-        "sub": str(uuid4()),
-        "role": "admin",
-        "iat": now,
-        "exp": now + timedelta(minutes=5),
-        "jti": uuid4().hex,
-        "iss": "emporium",
-        "aud": "emporium-api",
-        "type": "access",
-        "ver": 1,
-    }
-    claims.update(changes)
-    return {k: v for k, v in claims.items() if v is not None}
+    return access_claims(now=clock.now(), **changes)
 
 
 def test_an_issued_token_verifies_to_its_user(tokens: JwtTokenService, clock: FakeClock) -> None:
