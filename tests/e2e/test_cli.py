@@ -149,3 +149,17 @@ def test_production_refuses_to_run_without_a_strong_key(
     short = emporium(runner, "users", "list")
     assert (missing.exit_code, short.exit_code) == (1, 1)
     assert "EMPORIUM_SECRET_KEY" in missing.stderr and "32 bytes" in short.stderr
+
+
+def test_an_unknown_revision_is_explained(runner: CliRunner) -> None:
+    result = emporium(runner, "db", "downgrade", "nonexistent")
+    assert result.exit_code == 1 and "migrations:" in result.stderr
+
+
+def test_an_unreachable_database_is_explained(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EMPORIUM_DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    for command in (["db", "upgrade"], ["users", "list"]):
+        result = emporium(runner, *command)
+        assert result.exit_code == 1 and "database:" in result.stderr, result.output

@@ -2,12 +2,13 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from enum import StrEnum
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
 import pydantic
 import typer
+from alembic.util.exc import CommandError
 from rich.console import Console
 from rich.table import Column, Table
 from sqlalchemy.exc import DBAPIError
@@ -33,11 +34,6 @@ stdout = Console()
 stderr = Console(stderr=True, soft_wrap=True)
 
 
-class RoleChoice(StrEnum):
-    customer = "customer"
-    admin = "admin"
-
-
 def fail(message: str) -> typer.Exit:
     stderr.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(1)
@@ -51,9 +47,24 @@ def settings() -> Settings:
         raise fail(f"configuration: {details}") from None
 
 
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turns the errors an operator can act on into a message and exit code 1."""
+    try:
+        yield
+    except DomainError as error:
+        raise fail(error.detail) from None
+    except CommandError as error:
+        raise fail(f"migrations: {error}") from None
+    except (DBAPIError, OSError) as error:
+        reason = getattr(error, "orig", None) or error
+        raise fail(
+            f"database: {reason} (is it up, and migrated with 'emporium db upgrade'?)"
+        ) from None
+
+
 def run(work: Callable[[Container], Awaitable[T]]) -> T:
-    """Runs one piece of work with the container's resources up, and turns the errors an
-    operator can act on into a message and exit code 1."""
+    """Runs one piece of work with the container's resources up."""
     container = Container()
     container.settings.override(settings())
 
@@ -61,15 +72,8 @@ def run(work: Callable[[Container], Awaitable[T]]) -> T:
         async with running(container):
             return await work(container)
 
-    try:
+    with reported():
         return asyncio.run(main())
-    except DomainError as error:
-        raise fail(error.detail) from None
-    except (DBAPIError, OSError) as error:
-        reason = getattr(error, "orig", None) or error
-        raise fail(
-            f"database: {reason} (is it up, and migrated with 'emporium db upgrade'?)"
-        ) from None
 
 
 @app.command()
@@ -84,7 +88,8 @@ def serve(
 
     config = settings()  # fails fast on bad settings, and makes the dev key before workers
     if config.is_sqlite:
-        migrator.upgrade(config.database_url)
+        with reported():
+            migrator.upgrade(config.database_url)
     uvicorn.run(
         "entrypoints.api.app:app_from_environment",
         factory=True,
@@ -98,19 +103,22 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the database up to REVISION (default: the newest)."""
-    migrator.upgrade(settings().database_url, revision)
+    with reported():
+        migrator.upgrade(settings().database_url, revision)
 
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) -> None:
     """Migrate the database down to REVISION."""
-    migrator.downgrade(settings().database_url, revision)
+    with reported():
+        migrator.downgrade(settings().database_url, revision)
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's current revision."""
-    migrator.current(settings().database_url)
+    with reported():
+        migrator.current(settings().database_url)
 
 
 @users_app.command("create-admin")
@@ -171,13 +179,13 @@ async def _all_users(container: Container, role: Role | None) -> AsyncIterator[U
 
 @users_app.command("list")
 def list_users(
-    role: Annotated[RoleChoice | None, typer.Option(help="Only this role.")] = None,
+    role: Annotated[Role | None, typer.Option(help="Only this role.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
 ) -> None:
     """List accounts, newest first."""
 
     async def work(container: Container) -> list[User]:
-        return [u async for u in _all_users(container, Role(role) if role else None)]
+        return [u async for u in _all_users(container, role)]
 
     found = run(work)
     if as_json:
@@ -201,9 +209,9 @@ def _update_by_email(email: str, change: Callable[[User], UpdateUser]) -> User:
 
 
 @users_app.command("set-role")
-def set_role(email: str, role: RoleChoice) -> None:
+def set_role(email: str, role: Role) -> None:
     """Give the account EMAIL the role ROLE (the last active admin keeps theirs)."""
-    user = _update_by_email(email, lambda u: UpdateUser(u.id, role=Role(role)))
+    user = _update_by_email(email, lambda u: UpdateUser(u.id, role=role))
     stderr.print(f"{user.email} is now {user.role.value}.")
 
 
