@@ -30,7 +30,6 @@ STATUS_BY_CODE = {
     "last_admin": 409,
     "concurrent_update": 409,
     "payload_too_large": 413,
-    "unsupported_media_type": 415,
     "validation_error": 422,
     "rate_limited": 429,
 }
