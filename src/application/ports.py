@@ -49,6 +49,10 @@ class RefreshTokenRepository(Protocol):
 
     async def revoke_all_for_user(self, user_id: UUID, now: datetime) -> None: ...
 
+    async def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None:
+        """Forgets the user's expired tokens. Revoked ones stay until they expire: a
+        revoked token coming back is how reuse is detected."""
+
 
 class UnitOfWork(Protocol):
     """One transaction. ``async with uow:`` begins it; leaving without ``commit()`` rolls

@@ -57,7 +57,11 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid7Generator)
-    engine = providers.Resource(engine_resource, url=settings.provided.database_url)
+    engine = providers.Resource(
+        engine_resource,
+        url=settings.provided.database_url,
+        pool_size=settings.provided.database_pool_size,
+    )
     uow = providers.Factory(SqlUnitOfWork, engine=engine)
     read_uow = providers.Factory(SqlUnitOfWork, engine=engine, read_only=True)
     hasher = providers.Singleton(Argon2PasswordHasher)

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = Field(10, ge=1, description="connections kept per process")
     secret_key: SecretStr | None = None
     # Where development keeps its generated key, shared by workers and restarts.
     secret_key_file: Path = Path(".emporium-secret-key")

@@ -79,7 +79,7 @@ async def test_liveness_and_readiness(client: httpx.AsyncClient) -> None:
 def container_with_a_dead_database(container: Container, tmp_path) -> Container:  # type: ignore[no-untyped-def]
     missing = tmp_path / "no-such-dir" / "db.sqlite"
     container.engine.override(
-        providers.Resource(engine_resource, url=f"sqlite+aiosqlite:///{missing}")
+        providers.Resource(engine_resource, url=f"sqlite+aiosqlite:///{missing}", pool_size=1)
     )
     return container
 

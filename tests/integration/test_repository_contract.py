@@ -201,3 +201,21 @@ async def test_revoking_all_tokens_of_a_user_spares_other_users(make_uow: MakeUo
     async with make_uow() as uow:
         found = [await uow.refresh_tokens.get_by_hash(f"{n}" * 64) for n in range(3)]
     assert [t.is_revoked for t in found if t] == [True, True, False]
+
+
+async def test_only_expired_tokens_of_the_user_are_deleted(make_uow: MakeUow) -> None:
+    alice, bob = UserFactory(), UserFactory()
+    issued = datetime(2026, 1, 1, tzinfo=UTC)
+    later = issued + timedelta(days=1)  # the moment the first tokens expire
+    await add(make_uow, alice, bob)
+    async with make_uow() as uow:
+        await uow.refresh_tokens.add(token_for(alice, "e" * 64, issued))
+        await uow.refresh_tokens.add(token_for(bob, "b" * 64, issued))
+        await uow.refresh_tokens.add(token_for(alice, "f" * 64, later))
+        await uow.refresh_tokens.revoke_all_for_user(alice.id, later)
+        await uow.refresh_tokens.delete_expired_for_user(alice.id, later)
+        await uow.commit()
+    async with make_uow() as uow:
+        left = {h: await uow.refresh_tokens.get_by_hash(h * 64) for h in "ebf"}
+    assert left["e"] is None
+    assert left["b"] is not None and left["f"] is not None and left["f"].is_revoked

@@ -163,3 +163,13 @@ async def test_an_unknown_email_costs_a_password_check_like_a_known_one(
         with pytest.raises(InvalidCredentials):
             await accounts.authenticate(SignIn(email, "wrong password", CLIENT))
     assert checked == [None, None, user.password_hash]
+
+
+async def test_signing_in_clears_away_the_users_expired_refresh_tokens(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    for _ in range(3):
+        await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    accounts.clock.advance(3600)
+    await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    assert len(accounts.store.refresh_tokens) == 1

@@ -84,6 +84,11 @@ class MemoryRefreshTokenRepository:
             if token.user_id == user_id and not token.is_revoked:
                 self._tokens[token.id] = replace(token, revoked_at=now)
 
+    async def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None:
+        for token in list(self._tokens.values()):
+            if token.user_id == user_id and token.is_expired(now):
+                del self._tokens[token.id]
+
 
 class MemoryUnitOfWork:
     """Works on a copy of the store and swaps it in on commit, so leaving without a

@@ -17,9 +17,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-async def engine_resource(url: str) -> AsyncIterator[AsyncEngine]:
+async def engine_resource(url: str, pool_size: int) -> AsyncIterator[AsyncEngine]:
     """The engine for the process's lifetime: disposed (pools closed) at shutdown."""
-    engine = create_engine(url)
+    engine = create_engine(url, pool_size=pool_size)
     try:
         yield engine
     finally:

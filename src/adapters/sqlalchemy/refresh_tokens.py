@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.tables import refresh_tokens
@@ -60,4 +60,11 @@ class SqlRefreshTokenRepository:
             update(refresh_tokens)
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=now)
+        )
+
+    async def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None:
+        await self._conn.execute(
+            delete(refresh_tokens).where(
+                refresh_tokens.c.user_id == user_id, refresh_tokens.c.expires_at <= now
+            )
         )

@@ -31,6 +31,8 @@ class SessionIssuer:
 
     async def issue(self, uow: UnitOfWork, user: User) -> TokenPair:
         now = self._clock.now()
+        # Housekeeping on the way: the table holds at most a lifetime's worth per user.
+        await uow.refresh_tokens.delete_expired_for_user(user.id, now)
         secret = self._tokens.new_refresh_secret()
         await uow.refresh_tokens.add(
             RefreshToken(

@@ -185,12 +185,16 @@ def list_users(
     """List accounts, newest first."""
 
     async def work(container: Container) -> list[User]:
-        return [u async for u in _all_users(container, role)]
+        kept = []
+        async for user in _all_users(container, role):
+            if as_json:  # streamed: JSON lines need no page but the current one
+                typer.echo(json.dumps(_user_fields(user)))
+            else:
+                kept.append(user)
+        return kept
 
     found = run(work)
     if as_json:
-        for user in found:
-            typer.echo(json.dumps(_user_fields(user)))
         return
     # Folded, never cut: operators copy ids and emails from this table.
     table = Table(*(Column(h, overflow="fold") for h in _COLUMNS))
