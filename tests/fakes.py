@@ -1,7 +1,10 @@
 """Test doubles for the ports that have no in-memory adapter in src: a settable clock and
 an instant password hasher (real argon2 is tested in tests/integration)."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+
+from domain.shared.events import DomainEvent
 
 
 class FakeClock:
@@ -25,3 +28,13 @@ class FakeHasher:
         if password_hash == f"old${password}":
             return True, f"fake${password}"
         return password_hash == f"fake${password}", None
+
+
+class EventLog:
+    """Collects what the units of work publish."""
+
+    def __init__(self) -> None:
+        self.published: list[DomainEvent] = []
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        self.published.extend(events)

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+from domain.shared.events import DomainEvent
 from domain.users import Email, RefreshToken, Role, User
 
 
@@ -54,9 +55,14 @@ class RefreshTokenRepository(Protocol):
         revoked token coming back is how reuse is detected."""
 
 
+class EventPublisher(Protocol):
+    async def publish(self, events: Sequence[DomainEvent]) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``async with uow:`` begins it; leaving without ``commit()`` rolls
-    back. The same object may be entered again, one transaction after another."""
+    back. The same object may be entered again, one transaction after another. After a
+    commit, it publishes the events of the aggregates it added or saved."""
 
     users: UserRepository
     refresh_tokens: RefreshTokenRepository

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
+from adapters.events import LoggingEventPublisher
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenService
 from adapters.sqlalchemy.engine import engine_resource
@@ -62,8 +63,9 @@ class Container(containers.DeclarativeContainer):
         url=settings.provided.database_url,
         pool_size=settings.provided.database_pool_size,
     )
-    uow = providers.Factory(SqlUnitOfWork, engine=engine)
-    read_uow = providers.Factory(SqlUnitOfWork, engine=engine, read_only=True)
+    events = providers.Singleton(LoggingEventPublisher)
+    uow = providers.Factory(SqlUnitOfWork, engine=engine, publisher=events)
+    read_uow = providers.Factory(SqlUnitOfWork, engine=engine, publisher=events, read_only=True)
     hasher = providers.Singleton(Argon2PasswordHasher)
     tokens = providers.Singleton(
         JwtTokenService,

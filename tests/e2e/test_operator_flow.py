@@ -80,7 +80,9 @@ def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
+        _, log = process.communicate(timeout=15)
+    # The audit log (the server's stderr) saw every registration.
+    assert log.decode().count('"event": "UserRegistered"') == CLIENTS
 
 
 async def test_many_clients_at_once_against_two_workers(server: str) -> None:

@@ -16,7 +16,7 @@ from application.users.commands import UpdateUser
 from application.users.sessions import RefreshSession, SessionIssuer
 from domain.users import LastAdmin, Role
 from tests.factories import UserFactory
-from tests.fakes import FakeClock
+from tests.fakes import EventLog, FakeClock
 
 pytestmark = pytest.mark.postgres
 
@@ -33,19 +33,19 @@ async def engine(postgres_db: str) -> AsyncIterator[AsyncEngine]:
 async def test_concurrent_demotions_never_remove_every_admin(engine: AsyncEngine) -> None:
     clock = FakeClock()
     admins = [UserFactory(admin=True) for _ in range(RACERS)]
-    async with SqlUnitOfWork(engine) as uow:
+    async with SqlUnitOfWork(engine, EventLog()) as uow:
         for admin in admins:
             await uow.users.add(admin)
         await uow.commit()
 
     async def demote(user_id):  # type: ignore[no-untyped-def]
-        use_case = UpdateUserAsAdmin(uow=SqlUnitOfWork(engine), clock=clock)
+        use_case = UpdateUserAsAdmin(uow=SqlUnitOfWork(engine, EventLog()), clock=clock)
         return await use_case(UpdateUser(user_id, role=Role.CUSTOMER))
 
     results = await asyncio.gather(*(demote(a.id) for a in admins), return_exceptions=True)
 
     assert [type(r) for r in results if isinstance(r, BaseException)] == [LastAdmin]
-    async with SqlUnitOfWork(engine) as uow:
+    async with SqlUnitOfWork(engine, EventLog()) as uow:
         assert await uow.users.count_active_admins() == 1
 
 
@@ -61,13 +61,15 @@ async def test_one_refresh_token_used_twice_at_once_rotates_only_once(engine: As
     )
     sessions = SessionIssuer(tokens=tokens, ids=Uuid7Generator(), clock=clock)
     user = UserFactory()
-    async with SqlUnitOfWork(engine) as uow:
+    async with SqlUnitOfWork(engine, EventLog()) as uow:
         await uow.users.add(user)
         pair = await sessions.issue(uow, user)
         await uow.commit()
 
     async def refresh():  # type: ignore[no-untyped-def]
-        use_case = RefreshSession(uow=SqlUnitOfWork(engine), sessions=sessions, clock=clock)
+        use_case = RefreshSession(
+            uow=SqlUnitOfWork(engine, EventLog()), sessions=sessions, clock=clock
+        )
         return await use_case(pair.refresh_token)
 
     results = await asyncio.gather(*(refresh() for _ in range(RACERS)), return_exceptions=True)
@@ -77,6 +79,6 @@ async def test_one_refresh_token_used_twice_at_once_rotates_only_once(engine: As
     assert all(isinstance(r, InvalidToken) for r in results if isinstance(r, BaseException))
     # Any reuse revokes the whole family, the winner's new token included.
     with pytest.raises(InvalidToken):
-        await RefreshSession(uow=SqlUnitOfWork(engine), sessions=sessions, clock=clock)(
+        await RefreshSession(uow=SqlUnitOfWork(engine, EventLog()), sessions=sessions, clock=clock)(
             winners[0].refresh_token if winners else pair.refresh_token
         )

@@ -7,7 +7,9 @@ import pytest
 from application.ports import UserQuery
 from domain.shared.errors import ConcurrentUpdate
 from domain.users import Email, EmailTaken, RefreshToken, Role, User
+from domain.users.events import UserRegistered
 from tests.factories import UserFactory
+from tests.fakes import EventLog
 from tests.integration.conftest import MakeUow
 
 
@@ -219,3 +221,30 @@ async def test_only_expired_tokens_of_the_user_are_deleted(make_uow: MakeUow) ->
         left = {h: await uow.refresh_tokens.get_by_hash(h * 64) for h in "ebf"}
     assert left["e"] is None
     assert left["b"] is not None and left["f"] is not None and left["f"].is_revoked
+
+
+async def test_events_are_published_after_commit_and_only_then(
+    make_uow: MakeUow, events: EventLog
+) -> None:
+    user = User.register(
+        id=UserFactory().id,
+        email=Email("ada@example.com"),
+        full_name="Ada",
+        password_hash="h",
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    async with make_uow() as uow:
+        await uow.users.add(user)
+        assert events.published == []
+    assert events.published == []  # rolled back: nothing happened
+
+    async with make_uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+        stored = await uow.users.get(user.id)
+    assert events.published == [UserRegistered(user.id, "ada@example.com", "customer")]
+    assert stored is not None and stored.events == []
+
+    async with make_uow() as uow:
+        await uow.commit()
+    assert len(events.published) == 1  # published once, not again

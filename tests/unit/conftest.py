@@ -20,7 +20,7 @@ from application.users.sessions import (
     SessionIssuer,
 )
 from domain.users import User
-from tests.fakes import FakeClock, FakeHasher
+from tests.fakes import EventLog, FakeClock, FakeHasher
 
 
 class Accounts:
@@ -28,6 +28,7 @@ class Accounts:
 
     def __init__(self) -> None:
         self.store = MemoryStore()
+        self.events = EventLog()
         self.clock = FakeClock()
         self.hasher = FakeHasher()
         self.tokens = JwtTokenService(
@@ -64,7 +65,7 @@ class Accounts:
         self.create_admin = CreateAdmin(register=self.register, read_uow=read_uow)
 
     def uow(self, *, read_only: bool = False) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, read_only=read_only)
+        return MemoryUnitOfWork(self.store, self.events, read_only=read_only)
 
     async def add(self, *users: User) -> None:
         async with self.uow() as uow:

@@ -4,6 +4,7 @@ from application.errors import InvalidCredentials, InvalidToken
 from application.users.commands import ChangePassword, Register, SignIn, UpdateProfile
 from domain.shared.errors import InvalidValue
 from domain.users import EmailTaken, Role
+from domain.users.events import PasswordChanged, UserRegistered
 from tests.factories import PASSWORD, UserFactory
 from tests.unit.conftest import Accounts
 
@@ -67,3 +68,14 @@ async def test_changing_the_password_ends_every_session(accounts: Accounts) -> N
         await accounts.refresh(pair.refresh_token)
     fresh = await accounts.authenticate(SignIn(user.email.value, "new password 1", "10.0.0.1"))
     assert (await accounts.authorize(fresh.access_token)).id == user.id
+
+
+async def test_registering_and_changing_the_password_are_published(accounts: Accounts) -> None:
+    user = await accounts.register(Register("ada@example.com", PASSWORD, "Ada"))
+    await accounts.change_password(ChangePassword(user.id, PASSWORD, "new password 1"))
+    with pytest.raises(EmailTaken):
+        await accounts.register(Register("ada@example.com", PASSWORD, "Ada"))
+    assert accounts.events.published == [
+        UserRegistered(user.id, "ada@example.com", "customer"),
+        PasswordChanged(user.id),
+    ]

@@ -7,6 +7,7 @@ from application.ports import UserQuery
 from application.users.commands import SignIn, UpdateUser
 from domain.shared.errors import NotFound
 from domain.users import EmailTaken, LastAdmin, Role
+from domain.users.events import UserDeactivated
 from tests.factories import PASSWORD, UserFactory
 from tests.unit.conftest import Accounts
 
@@ -111,3 +112,14 @@ async def test_creating_an_admin_over_a_customer_is_refused(accounts: Accounts) 
     with pytest.raises(EmailTaken):
         await accounts.create_admin(customer.email.value, PASSWORD, "Boss")
     assert (await accounts.stored(customer)).role is Role.CUSTOMER
+
+
+async def test_an_admin_deactivation_is_published_but_a_refused_one_is_not(
+    accounts: Accounts,
+) -> None:
+    admin, user = UserFactory(admin=True), UserFactory()
+    await accounts.add(admin, user)
+    await accounts.update_user(UpdateUser(user.id, is_active=False))
+    with pytest.raises(LastAdmin):
+        await accounts.update_user(UpdateUser(admin.id, is_active=False))
+    assert accounts.events.published == [UserDeactivated(user.id)]

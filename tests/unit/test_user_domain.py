@@ -2,6 +2,7 @@ import pytest
 
 from domain.shared.errors import InvalidValue
 from domain.users import Email, LastAdmin, Role, User, validate_password
+from domain.users.events import PasswordChanged, RoleChanged, UserActivated, UserDeactivated
 from tests.factories import UserFactory
 from tests.fakes import FakeClock
 
@@ -108,3 +109,26 @@ def test_deactivating_an_inactive_user_changes_nothing() -> None:
     user = UserFactory(is_active=False)
     user.deactivate(active_admins=0)
     assert user.credentials_version == 1
+
+
+def test_changes_are_recorded_as_events_and_handed_over_once() -> None:
+    user = UserFactory(admin=True)
+    user.change_role(Role.ADMIN, active_admins=1)  # no change, no event
+    user.change_role(Role.CUSTOMER, active_admins=2)
+    user.change_password("new")
+    user.deactivate(active_admins=0)
+    user.activate()
+    assert user.pull_events() == [
+        RoleChanged(user.id, "customer"),
+        PasswordChanged(user.id),
+        UserDeactivated(user.id),
+        UserActivated(user.id),
+    ]
+    assert user.pull_events() == []
+
+
+def test_a_refused_change_records_no_event() -> None:
+    admin = UserFactory(admin=True)
+    with pytest.raises(LastAdmin):
+        admin.deactivate(active_admins=1)
+    assert admin.pull_events() == []

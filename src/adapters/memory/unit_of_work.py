@@ -1,7 +1,6 @@
 """In-memory repositories and unit of work: real behaviour (transactions, unique emails,
 version checks), no I/O. The unit tests run the use cases on them."""
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -9,7 +8,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from application.ports import UserQuery
+from application.ports import EventPublisher, UserQuery
 from domain.shared.errors import ConcurrentUpdate
 from domain.users import Email, EmailTaken, RefreshToken, User
 
@@ -22,29 +21,37 @@ class MemoryStore:
     refresh_tokens: dict[UUID, RefreshToken] = field(default_factory=dict)
 
 
+def _detached(user: User) -> User:
+    """A copy that shares nothing mutable with the original (its events least of all)."""
+    return replace(user, events=[])
+
+
 class MemoryUserRepository:
     def __init__(self, users: dict[UUID, User]) -> None:
         self._users = users
+        self.seen: list[User] = []
 
     async def add(self, user: User) -> None:
         if any(u.email == user.email for u in self._users.values()):
             raise EmailTaken(f"{user.email} is registered already")
-        self._users[user.id] = copy.copy(user)
+        self._users[user.id] = _detached(user)
+        self.seen.append(user)
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         user = self._users.get(user_id)
-        return copy.copy(user) if user else None
+        return _detached(user) if user else None
 
     async def get_by_email(self, email: Email) -> User | None:
         found = next((u for u in self._users.values() if u.email == email), None)
-        return copy.copy(found) if found else None
+        return _detached(found) if found else None
 
     async def save(self, user: User) -> None:
         stored = self._users.get(user.id)
         if stored is None or stored.version != user.version:
             raise ConcurrentUpdate("The account changed meanwhile; try again")
         user.version += 1
-        self._users[user.id] = copy.copy(user)
+        self._users[user.id] = _detached(user)
+        self.seen.append(user)
 
     async def count_active_admins(self) -> int:
         return sum(u.is_active_admin for u in self._users.values())
@@ -59,7 +66,7 @@ class MemoryUserRepository:
             and (query.after is None or (u.created_at, u.id) < query.after)
         ]
         found.sort(key=lambda u: (u.created_at, u.id), reverse=True)
-        return [copy.copy(u) for u in found[: query.limit]]
+        return [_detached(u) for u in found[: query.limit]]
 
 
 class MemoryRefreshTokenRepository:
@@ -94,8 +101,11 @@ class MemoryUnitOfWork:
     """Works on a copy of the store and swaps it in on commit, so leaving without a
     commit (an error included) leaves the store as it was."""
 
-    def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
+    def __init__(
+        self, store: MemoryStore, publisher: EventPublisher, *, read_only: bool = False
+    ) -> None:
         self._store = store
+        self._publisher = publisher
         self._read_only = read_only
 
     async def __aenter__(self) -> Self:
@@ -118,3 +128,4 @@ class MemoryUnitOfWork:
             raise RuntimeError("commit() in a read-only unit of work")
         self._store.users = self._users
         self._store.refresh_tokens = self._tokens
+        await self._publisher.publish([e for u in self.users.seen for e in u.pull_events()])

@@ -6,14 +6,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.sqlalchemy.engine import read_only_options
 from adapters.sqlalchemy.refresh_tokens import SqlRefreshTokenRepository
 from adapters.sqlalchemy.users import SqlUserRepository
+from application.ports import EventPublisher
 
 
 class SqlUnitOfWork:
     """One pooled connection and one transaction per ``async with``; rolled back and
     returned to the pool on exit unless committed."""
 
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: AsyncEngine, publisher: EventPublisher, *, read_only: bool = False
+    ) -> None:
         self._engine = engine
+        self._publisher = publisher
         self._options = read_only_options(engine) if read_only else {}
         self._conn: AsyncConnection | None = None
 
@@ -50,3 +54,4 @@ class SqlUnitOfWork:
         if self._conn is None:
             raise RuntimeError("commit() outside 'async with'")
         await self._conn.commit()
+        await self._publisher.publish([e for u in self.users.seen for e in u.pull_events()])

@@ -51,6 +51,7 @@ def _like(text: str) -> str:
 class SqlUserRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self.seen: list[User] = []
 
     async def add(self, user: User) -> None:
         try:
@@ -59,6 +60,7 @@ class SqlUserRepository:
             if violated_unique_constraint(error, users) == _EMAIL_UNIQUE:
                 raise EmailTaken(f"{user.email} is registered already") from None
             raise
+        self.seen.append(user)
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         query = select(users).where(users.c.id == user_id)
@@ -84,6 +86,7 @@ class SqlUserRepository:
         if result.rowcount != 1:
             raise ConcurrentUpdate("The account changed meanwhile; try again")
         user.version += 1
+        self.seen.append(user)
 
     async def count_active_admins(self) -> int:
         # Row locks in id order (a fixed order: no deadlocks); SQLite has none to take

@@ -1,11 +1,19 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from domain.shared.errors import InvalidValue
+from domain.shared.events import DomainEvent
 from domain.users.email import Email
 from domain.users.errors import LastAdmin
+from domain.users.events import (
+    PasswordChanged,
+    RoleChanged,
+    UserActivated,
+    UserDeactivated,
+    UserRegistered,
+)
 
 FULL_NAME_MAX_LENGTH = 200
 
@@ -40,6 +48,7 @@ class User:
     created_at: datetime
     credentials_version: int = 1
     version: int = 1
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @classmethod
     def register(
@@ -52,7 +61,7 @@ class User:
         now: datetime,
         role: Role = Role.CUSTOMER,
     ) -> "User":
-        return cls(
+        user = cls(
             id=id,
             email=email,
             full_name=_clean_full_name(full_name),
@@ -61,6 +70,8 @@ class User:
             is_active=True,
             created_at=now,
         )
+        user.events.append(UserRegistered(id, email.value, role.value))
+        return user
 
     @property
     def is_active_admin(self) -> bool:
@@ -73,15 +84,19 @@ class User:
         """A new password: every token issued before stops working."""
         self.password_hash = new_hash
         self.credentials_version += 1
+        self.events.append(PasswordChanged(self.id))
 
     def upgrade_hash(self, new_hash: str) -> None:
         """The same password under stronger hashing parameters: tokens stay valid."""
         self.password_hash = new_hash
 
     def change_role(self, role: Role, *, active_admins: int) -> None:
+        if role is self.role:
+            return
         if role is not Role.ADMIN:
             self._ensure_another_admin_remains(active_admins)
         self.role = role
+        self.events.append(RoleChanged(self.id, role.value))
 
     def deactivate(self, *, active_admins: int) -> None:
         if not self.is_active:
@@ -89,9 +104,18 @@ class User:
         self._ensure_another_admin_remains(active_admins)
         self.is_active = False
         self.credentials_version += 1
+        self.events.append(UserDeactivated(self.id))
 
     def activate(self) -> None:
+        if self.is_active:
+            return
         self.is_active = True
+        self.events.append(UserActivated(self.id))
+
+    def pull_events(self) -> list[DomainEvent]:
+        """The events recorded since the last pull, handed over once."""
+        events, self.events = self.events, []
+        return events
 
     def _ensure_another_admin_remains(self, active_admins: int) -> None:
         """``active_admins`` counts every active admin, this user included."""

@@ -1,10 +1,11 @@
 """The admin CLI: the same use cases as the API, through the same container."""
 
 import asyncio
+import copy
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pydantic
 import typer
@@ -85,6 +86,7 @@ def serve(
 ) -> None:
     """Run the API (uvicorn). On SQLite, pending migrations are applied first."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     config = settings()  # fails fast on bad settings, and makes the dev key before workers
     if config.is_sqlite:
@@ -97,7 +99,16 @@ def serve(
         port=port,
         workers=None if reload else workers,
         reload=reload,
+        log_config=_log_config(LOGGING_CONFIG),
     )
+
+
+def _log_config(uvicorn_config: dict[str, Any]) -> dict[str, Any]:
+    """Uvicorn's logging, plus ours (errors with their request ids, the audit events),
+    through the same stderr handler."""
+    config = copy.deepcopy(uvicorn_config)
+    config["loggers"]["emporium"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 @db_app.command("upgrade")
