@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error the API answers goes through here."""
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -101,7 +102,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {
             "model": Problem,
             "content": {"application/problem+json": {}},
-            "description": CODE_BY_STATUS.get(status, "error").replace("_", " "),
+            "description": HTTPStatus(status).phrase,
         }
         for status in statuses
     }
