@@ -248,3 +248,14 @@ async def test_events_are_published_after_commit_and_only_then(
     async with make_uow() as uow:
         await uow.commit()
     assert len(events.published) == 1  # published once, not again
+
+
+async def test_changes_after_a_commit_are_rolled_back(make_uow: MakeUow) -> None:
+    kept, dropped = UserFactory(), UserFactory()
+    async with make_uow() as uow:
+        await uow.users.add(kept)
+        await uow.commit()
+        await uow.users.add(dropped)
+    async with make_uow() as uow:
+        assert await uow.users.get(kept.id) is not None
+        assert await uow.users.get(dropped.id) is None

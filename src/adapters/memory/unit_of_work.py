@@ -126,6 +126,7 @@ class MemoryUnitOfWork:
     async def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("commit() in a read-only unit of work")
-        self._store.users = self._users
-        self._store.refresh_tokens = self._tokens
+        # Copies: what this block changes after the commit stays uncommitted.
+        self._store.users = dict(self._users)
+        self._store.refresh_tokens = dict(self._tokens)
         await self._publisher.publish([e for u in self.users.seen for e in u.pull_events()])
