@@ -48,7 +48,7 @@ async def login_throttle(settings: Settings, clock: Clock) -> AsyncIterator[Logi
         return
     redis = Redis.from_url(settings.redis_url)
     try:
-        yield RedisLoginThrottle(limits, redis)
+        yield RedisLoginThrottle(limits, redis, settings.redis_prefix)
     finally:
         await redis.aclose()
 

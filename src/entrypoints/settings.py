@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     jwt_issuer: str = "emporium"
     jwt_audience: str = "emporium-api"
     redis_url: str | None = None
+    # Namespaces the keys, so environments can share one Redis.
+    redis_prefix: str = "emporium:"
     login_max_failures_per_email: int = Field(5, ge=1)
     login_max_failures_per_client: int = Field(50, ge=1)
     login_failure_window: int = Field(300, ge=1, description="seconds")

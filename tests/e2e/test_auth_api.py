@@ -4,6 +4,7 @@ from uuid import uuid4
 import httpx
 import jwt
 import pytest
+from redis.asyncio import Redis
 
 from entrypoints.settings import Settings
 from tests.e2e.conftest import API, assert_problem, bearer, register, sign_in, worker
@@ -212,19 +213,27 @@ async def test_changing_the_password_cuts_old_tokens(
 async def test_workers_sharing_redis_share_the_login_throttle(
     settings: Settings, redis_url: str
 ) -> None:
-    shared = settings.model_copy(update={"redis_url": redis_url, "login_max_failures_per_email": 2})
-    email = f"{uuid4().hex}@example.com"  # a key of its own in the shared Redis
-    async with worker(shared) as first, worker(shared) as second:
-        await register(first, email=email)
-        for client in (first, second):
-            failed = await client.post(
-                f"{API}/auth/token", data={"username": email, "password": "bad-pass"}
+    prefix = f"emporium-test-{uuid4().hex}:"
+    shared = settings.model_copy(
+        update={"redis_url": redis_url, "redis_prefix": prefix, "login_max_failures_per_email": 2}
+    )
+    try:
+        async with worker(shared) as first, worker(shared) as second:
+            user = await register(first)
+            for client in (first, second):
+                failed = await client.post(
+                    f"{API}/auth/token", data={"username": user["email"], "password": "bad-pass"}
+                )
+                assert failed.status_code == 401
+            limited = await first.post(
+                f"{API}/auth/token", data={"username": user["email"], "password": PASSWORD}
             )
-            assert failed.status_code == 401
-        limited = await first.post(
-            f"{API}/auth/token", data={"username": email, "password": PASSWORD}
-        )
-        assert_problem(limited, 429, "rate_limited")
+            assert_problem(limited, 429, "rate_limited")
+    finally:
+        redis = Redis.from_url(redis_url)
+        if keys := [key async for key in redis.scan_iter(match=f"{prefix}*")]:
+            await redis.delete(*keys)
+        await redis.aclose()
 
 
 async def test_the_swagger_authorize_form_signs_in(client: httpx.AsyncClient) -> None:
