@@ -249,3 +249,25 @@ async def test_the_swagger_authorize_form_signs_in(client: httpx.AsyncClient) ->
         },
     )
     assert response.status_code == 200 and response.json()["token_type"] == "bearer"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"username": "x" * 321, "password": PASSWORD},
+        {"username": "a@example.com", "password": "x" * 1025},
+        {"username": "a@example.com", "password": PASSWORD, "grant_type": "client_credentials"},
+        {"password": PASSWORD},
+    ],
+)
+async def test_a_malformed_sign_in_form_is_a_422(client: httpx.AsyncClient, form: dict) -> None:
+    assert_problem(await client.post(f"{API}/auth/token", data=form), 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"email": "a\u0000b@example.com"}, {"full_name": "Eve\u0000"}, {"full_name": "\u0007"}],
+)
+async def test_control_characters_are_refused(client: httpx.AsyncClient, change: dict) -> None:
+    payload = {"email": "eve@example.com", "password": PASSWORD, "full_name": "Eve"} | change
+    assert_problem(await client.post(f"{API}/auth/register", json=payload), 422, "validation_error")

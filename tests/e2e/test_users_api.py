@@ -148,3 +148,10 @@ async def test_a_demoted_admin_loses_admin_rights_at_once(
     )
     assert demoted.status_code == 200
     assert_problem(await client.get(f"{API}/users", headers=admin["headers"]), 403, "forbidden")
+
+
+async def test_a_search_with_control_characters_is_a_422(
+    client: httpx.AsyncClient, admin: dict
+) -> None:
+    response = await client.get(f"{API}/users", params={"q": "a\u0000"}, headers=admin["headers"])
+    assert_problem(response, 422, "validation_error")

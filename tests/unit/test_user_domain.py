@@ -22,6 +22,8 @@ def test_email_is_trimmed_and_lower_cased() -> None:
         "a da@example.com",
         "a@b@example.com",
         "ada@example.",
+        "a\x00da@example.com",
+        "ada@exa\x7fmple.com",
         f"{'a' * 65}@example.com",
         f"ada@{'e' * 250}.com",
     ],
@@ -54,7 +56,7 @@ def test_a_new_user_is_an_active_customer_with_a_tidy_name() -> None:
     assert (user.role, user.is_active, user.full_name) == (Role.CUSTOMER, True, "Ada Lovelace")
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201, "Ada\x00", "\x07"])
 def test_a_blank_or_overlong_name_is_refused(name: str) -> None:
     with pytest.raises(InvalidValue):
         UserFactory().rename(name)

@@ -3,9 +3,9 @@ from dataclasses import dataclass
 
 from domain.shared.errors import InvalidValue
 
-# Deliberately simple: one "@", a non-empty local part and a dotted domain, no spaces.
-# Deliverability is proven by sending mail, not by a regex.
-_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# Deliberately simple: one "@", a non-empty local part and a dotted domain, no spaces
+# or control characters. Deliverability is proven by sending mail, not by a regex.
+_SHAPE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s.\x00-\x1f\x7f]+$")
 MAX_LENGTH = 254
 MAX_LOCAL_LENGTH = 64
 

@@ -1,3 +1,4 @@
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -27,6 +28,8 @@ def _clean_full_name(full_name: str) -> str:
     cleaned = " ".join(full_name.split())
     if not 1 <= len(cleaned) <= FULL_NAME_MAX_LENGTH:
         raise InvalidValue("full_name", f"A name has 1 to {FULL_NAME_MAX_LENGTH} characters")
+    if any(unicodedata.category(char) == "Cc" for char in cleaned):
+        raise InvalidValue("full_name", "A name has no control characters")
     return cleaned
 
 

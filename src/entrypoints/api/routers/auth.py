@@ -1,8 +1,7 @@
 from typing import Annotated
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 
 from application.users.accounts import RegisterUser
 from application.users.commands import Register, SignIn, TokenPair
@@ -45,11 +44,15 @@ async def register(
 @inject
 async def token(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    # The OAuth2 password form (what Swagger's Authorize sends), with bounds: the
+    # username keys the login throttle, so it must not be a megabyte long.
+    username: Annotated[str, Form(max_length=320, description="the email")],
+    password: Annotated[str, Form(max_length=1024)],
     authenticate: Annotated[Authenticate, Depends(Provide[Container.authenticate])],
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
     client = request.client.host if request.client else "unknown"
-    return _token_out(await authenticate(SignIn(form.username, form.password, client)))
+    return _token_out(await authenticate(SignIn(username, password, client)))
 
 
 @router.post("/refresh", responses=problem_responses(401), summary="Rotate a refresh token")

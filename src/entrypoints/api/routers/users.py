@@ -60,7 +60,10 @@ async def list_users(
     _: CurrentAdmin,
     list_users_: Annotated[ListUsers, Depends(Provide[Container.list_users])],
     role: Role | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="in email or name")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description="in email or name"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> UserPageOut:
