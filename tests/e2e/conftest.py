@@ -19,10 +19,16 @@ API = "/api/v1"
 CLIENT_ADDRESS = "203.0.113.7"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest) -> str:
+    """Every API test runs on both databases: the embedded default and production's."""
+    return str(request.getfixturevalue(f"{request.param}_db"))
+
+
 @pytest.fixture
-def settings(sqlite_db: str) -> Settings:
+def settings(database: str) -> Settings:
     return Settings(
-        database_url=sqlite_db,
+        database_url=database,
         secret_key=SecretStr("an-e2e-signing-key-of-32-bytes-or-more"),
         _env_file=None,  # type: ignore[call-arg]
     )
