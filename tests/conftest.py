@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from redis.asyncio import Redis
+from redis import Redis as SyncRedis
 from sqlalchemy import make_url, text
 
 from adapters.sqlalchemy import migrator
@@ -113,15 +113,10 @@ def empty_postgres_db(postgres_server: str) -> Iterator[str]:
 def redis_url() -> str:
     url = os.environ.get("EMPORIUM_TEST_REDIS_URL") or DEFAULT_REDIS_URL
 
-    async def ping() -> None:
-        client = Redis.from_url(url)
-        try:
-            await asyncio.wait_for(client.ping(), 5)
-        finally:
-            await client.aclose()
-
+    # A synchronous client: the first test to ask may be running an event loop already.
     try:
-        asyncio.run(ping())
+        with SyncRedis.from_url(url, socket_connect_timeout=5, socket_timeout=5) as client:
+            client.ping()
     except Exception as error:
         message = f"Redis at {url} does not answer: {error!r}"
         if _required("EMPORIUM_TEST_REDIS_URL"):

@@ -120,12 +120,13 @@ class IdGenerator(Protocol):
 
 
 class LoginThrottle(Protocol):
-    """Counts failed sign-ins per email and per client address within a window."""
+    """Counts password checks per account and per client address within a window."""
 
-    async def retry_after(self, email: str, client: str) -> int:
-        """Seconds until either key may try again; 0 when neither is blocked."""
+    async def acquire(self, account: str, client: str) -> int:
+        """Takes one attempt's slot for both keys at once, before the password is
+        checked: 0 when taken; when either key is at its limit, the seconds until it
+        may try again, and nothing is taken. Atomic, however many callers race."""
 
-    async def record_failure(self, email: str, client: str) -> None: ...
-
-    async def clear(self, email: str) -> None:
-        """Forgets an email's failures after a successful sign-in."""
+    async def succeeded(self, account: str, client: str) -> None:
+        """A correct password: forgets the account's attempts and gives the client's slot
+        back (successful sign-ins don't count)."""

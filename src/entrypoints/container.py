@@ -1,9 +1,8 @@
 """The composition root: the one place that knows which adapter serves which port."""
 
-import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
@@ -11,7 +10,7 @@ from redis.asyncio import Redis
 from adapters.events import LoggingEventPublisher
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenService
-from adapters.sqlalchemy.engine import engine_resource
+from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from adapters.system import SystemClock, Uuid7Generator
 from adapters.throttle import MemoryLoginThrottle, RedisLoginThrottle, ThrottleLimits
@@ -31,26 +30,37 @@ from application.users.sessions import (
     RefreshSession,
     SessionIssuer,
 )
+from entrypoints.api.pagination import CursorCodec
 from entrypoints.settings import Settings
 
 T = TypeVar("T")
 
 
-async def login_throttle(settings: Settings, clock: Clock) -> AsyncIterator[LoginThrottle]:
+REDIS_TIMEOUT_SECONDS = 2
+
+
+def redis_client(settings: Settings) -> Redis | None:
+    """The Redis client when one is configured; its calls give up after two seconds. It
+    connects on first use, and again after Redis comes back."""
+    if settings.redis_url is None:
+        return None
+    return Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+    )
+
+
+def login_throttle(settings: Settings, clock: Clock, redis: Redis | None) -> LoginThrottle:
     """In memory for one process; in Redis, shared by every worker, when configured."""
     limits = ThrottleLimits(
-        per_email=settings.login_max_failures_per_email,
+        per_account=settings.login_max_failures_per_email,
         per_client=settings.login_max_failures_per_client,
         window_seconds=settings.login_failure_window,
     )
-    if settings.redis_url is None:
-        yield MemoryLoginThrottle(limits, clock)
-        return
-    redis = Redis.from_url(settings.redis_url)
-    try:
-        yield RedisLoginThrottle(limits, redis, settings.redis_prefix)
-    finally:
-        await redis.aclose()
+    if redis is None:
+        return MemoryLoginThrottle(limits, clock)
+    return RedisLoginThrottle(limits, redis, settings.redis_prefix)
 
 
 class Container(containers.DeclarativeContainer):
@@ -58,9 +68,10 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid7Generator)
-    engine = providers.Resource(
-        engine_resource,
-        url=settings.provided.database_url,
+    # Built on first use (nothing connects until a unit of work asks); closed by running().
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
         pool_size=settings.provided.database_pool_size,
     )
     events = providers.Singleton(LoggingEventPublisher)
@@ -76,7 +87,9 @@ class Container(containers.DeclarativeContainer):
         refresh_ttl_seconds=settings.provided.refresh_token_ttl,
         clock=clock,
     )
-    throttle = providers.Resource(login_throttle, settings=settings, clock=clock)
+    redis = providers.Singleton(redis_client, settings=settings)
+    cursors = providers.Singleton(CursorCodec, signing_key=settings.provided.signing_key)
+    throttle = providers.Singleton(login_throttle, settings=settings, clock=clock, redis=redis)
     sessions = providers.Factory(SessionIssuer, tokens=tokens, ids=ids, clock=clock)
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, ids=ids, clock=clock)
@@ -93,7 +106,12 @@ class Container(containers.DeclarativeContainer):
     authorize_access = providers.Factory(AuthorizeAccess, read_uow=read_uow, tokens=tokens)
     update_profile = providers.Factory(UpdateOwnProfile, uow=uow)
     change_password = providers.Factory(
-        ChangeOwnPassword, uow=uow, read_uow=read_uow, hasher=hasher, clock=clock
+        ChangeOwnPassword,
+        uow=uow,
+        read_uow=read_uow,
+        hasher=hasher,
+        throttle=throttle,
+        clock=clock,
     )
     list_users = providers.Factory(ListUsers, read_uow=read_uow)
     get_user = providers.Factory(GetUser, read_uow=read_uow)
@@ -102,23 +120,14 @@ class Container(containers.DeclarativeContainer):
     create_admin = providers.Factory(CreateAdmin, register=register_user, read_uow=read_uow)
 
 
-async def resolve(provider: providers.Provider[T]) -> T:
-    """The object a provider gives. Providers that depend on an async resource (the
-    engine) give an awaitable of it, which the ``@inject`` wiring awaits on its own."""
-    provided: Any = provider()
-    return await provided if inspect.isawaitable(provided) else provided  # type: ignore[no-any-return]
-
-
 @asynccontextmanager
 async def running(container: Container) -> AsyncIterator[Container]:
-    """The container with its resources (engine, login throttle) up, and down after."""
-    await _settle(container.init_resources())
+    """The container, with its connections (database pool, Redis) closed after."""
     try:
         yield container
     finally:
-        await _settle(container.shutdown_resources())
-
-
-async def _settle(result: object) -> None:
-    if inspect.isawaitable(result):
-        await result
+        await container.engine().dispose()
+        redis = container.redis()
+        if redis is not None:
+            await redis.aclose()
+        container.reset_singletons()

@@ -11,7 +11,7 @@ from adapters.security.passwords import Argon2PasswordHasher
 from application.users.commands import Register
 from domain.users import Role
 from entrypoints.api.app import create_app
-from entrypoints.container import Container, resolve
+from entrypoints.container import Container
 from entrypoints.settings import Settings
 from tests.factories import PASSWORD, RegisterPayloadFactory
 
@@ -96,7 +96,7 @@ async def sign_in(
 
 
 async def create_admin(container: Container, email: str = "boss@example.com") -> None:
-    register_user = await resolve(container.register_user)
+    register_user = container.register_user()
     await register_user(Register(email, PASSWORD, "The Boss", role=Role.ADMIN))
 
 

@@ -5,6 +5,7 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.throttle import RedisLoginThrottle, ThrottleLimits
+from application.errors import ServiceUnavailable
 
 pytestmark = pytest.mark.redis
 
@@ -20,41 +21,50 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 async def throttle(redis: Redis) -> AsyncIterator[RedisLoginThrottle]:
     prefix = f"emporium-test-{uuid.uuid4().hex}:"
     yield RedisLoginThrottle(
-        ThrottleLimits(per_email=3, per_client=5, window_seconds=300), redis, prefix
+        ThrottleLimits(per_account=3, per_client=5, window_seconds=300), redis, prefix
     )
     keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
     if keys:
         await redis.delete(*keys)
 
 
-async def test_an_email_is_blocked_after_its_limit(throttle: RedisLoginThrottle) -> None:
+async def test_an_account_is_blocked_after_its_limit(throttle: RedisLoginThrottle) -> None:
     for _ in range(3):
-        assert await throttle.retry_after("a@x.io", "c1") == 0
-        await throttle.record_failure("a@x.io", "c1")
-    assert 295 <= await throttle.retry_after("a@x.io", "c2") <= 300
+        assert await throttle.acquire("a@x.io", "c1") == 0
+    assert 295 <= await throttle.acquire("a@x.io", "c2") <= 300
 
 
-async def test_a_client_is_blocked_after_failing_on_many_emails(
+async def test_a_client_is_blocked_after_attempts_on_many_accounts(
     throttle: RedisLoginThrottle,
 ) -> None:
     for n in range(5):
-        await throttle.record_failure(f"user{n}@x.io", "c1")
-    assert await throttle.retry_after("fresh@x.io", "c1") > 0
-    assert await throttle.retry_after("fresh@x.io", "c2") == 0
+        assert await throttle.acquire(f"user{n}@x.io", "c1") == 0
+    assert await throttle.acquire("fresh@x.io", "c1") > 0
+    assert await throttle.acquire("fresh@x.io", "c2") == 0
 
 
-async def test_the_window_is_not_pushed_back_by_later_failures(
+async def test_the_window_is_not_pushed_back_by_later_attempts(
     throttle: RedisLoginThrottle, redis: Redis
 ) -> None:
-    await throttle.record_failure("a@x.io", "c1")
+    await throttle.acquire("a@x.io", "c1")
     key = next(iter([k async for k in redis.scan_iter(match="*login:email:a@x.io")]))
     await redis.expire(key, 10)
-    await throttle.record_failure("a@x.io", "c1")
+    await throttle.acquire("a@x.io", "c1")
     assert await redis.ttl(key) <= 10
 
 
-async def test_clearing_forgets_the_email(throttle: RedisLoginThrottle) -> None:
+async def test_success_forgets_the_account(throttle: RedisLoginThrottle) -> None:
     for _ in range(3):
-        await throttle.record_failure("a@x.io", "c1")
-    await throttle.clear("a@x.io")
-    assert await throttle.retry_after("a@x.io", "c2") == 0
+        await throttle.acquire("a@x.io", "c1")
+    await throttle.succeeded("a@x.io", "c1")
+    assert await throttle.acquire("a@x.io", "c2") == 0
+
+
+async def test_a_redis_that_does_not_answer_is_service_unavailable() -> None:
+    dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    throttle = RedisLoginThrottle(ThrottleLimits(), dead)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await throttle.acquire("a@x.io", "c1")
+    finally:
+        await dead.aclose()

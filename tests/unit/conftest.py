@@ -4,6 +4,7 @@ from adapters.memory.unit_of_work import MemoryStore, MemoryUnitOfWork
 from adapters.security.tokens import JwtTokenService
 from adapters.system import Uuid7Generator
 from adapters.throttle import MemoryLoginThrottle, ThrottleLimits
+from application.ports import LoginThrottle
 from application.users.accounts import ChangeOwnPassword, RegisterUser, UpdateOwnProfile
 from application.users.admin import (
     CreateAdmin,
@@ -26,7 +27,7 @@ from tests.fakes import EventLog, FakeClock, FakeHasher
 class Accounts:
     """The accounts use cases wired to in-memory adapters, as the container wires the real ones."""
 
-    def __init__(self) -> None:
+    def __init__(self, throttle: LoginThrottle | None = None) -> None:
         self.store = MemoryStore()
         self.events = EventLog()
         self.clock = FakeClock()
@@ -39,7 +40,7 @@ class Accounts:
             refresh_ttl_seconds=3600,
             clock=self.clock,
         )
-        self.throttle = MemoryLoginThrottle(ThrottleLimits(5, 50, 300), self.clock)
+        self.throttle = throttle or MemoryLoginThrottle(ThrottleLimits(5, 50, 300), self.clock)
         ids = Uuid7Generator()
         uow, read_uow = self.uow(), self.uow(read_only=True)
         sessions = SessionIssuer(tokens=self.tokens, ids=ids, clock=self.clock)
@@ -56,7 +57,7 @@ class Accounts:
         self.authorize = AuthorizeAccess(read_uow=read_uow, tokens=self.tokens)
         self.update_profile = UpdateOwnProfile(uow=uow)
         self.change_password = ChangeOwnPassword(
-            uow=uow, read_uow=read_uow, hasher=self.hasher, clock=self.clock
+            uow=uow, read_uow=read_uow, hasher=self.hasher, throttle=self.throttle, clock=self.clock
         )
         self.list_users = ListUsers(read_uow=read_uow)
         self.get_user = GetUser(read_uow=read_uow)

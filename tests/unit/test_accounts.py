@@ -8,6 +8,8 @@ from domain.users.events import PasswordChanged, UserRegistered
 from tests.factories import PASSWORD, UserFactory
 from tests.unit.conftest import Accounts
 
+CLIENT = "203.0.113.9"
+
 
 async def test_registering_creates_an_active_customer_with_a_hashed_password(
     accounts: Accounts,
@@ -43,7 +45,9 @@ async def test_changing_the_password_needs_the_current_one(accounts: Accounts) -
     user = UserFactory()
     await accounts.add(user)
     with pytest.raises(InvalidCredentials):
-        await accounts.change_password(ChangePassword(user.id, "wrong password", "new password 1"))
+        await accounts.change_password(
+            ChangePassword(user.id, "wrong password", "new password 1", CLIENT)
+        )
     assert (await accounts.stored(user)).password_hash == user.password_hash
 
 
@@ -51,7 +55,7 @@ async def test_a_new_password_must_follow_the_policy(accounts: Accounts) -> None
     user = UserFactory()
     await accounts.add(user)
     with pytest.raises(InvalidValue) as refused:
-        await accounts.change_password(ChangePassword(user.id, PASSWORD, "short"))
+        await accounts.change_password(ChangePassword(user.id, PASSWORD, "short", CLIENT))
     assert refused.value.field == "new_password"
 
 
@@ -60,7 +64,7 @@ async def test_changing_the_password_ends_every_session(accounts: Accounts) -> N
     await accounts.add(user)
     pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, "10.0.0.1"))
 
-    await accounts.change_password(ChangePassword(user.id, PASSWORD, "new password 1"))
+    await accounts.change_password(ChangePassword(user.id, PASSWORD, "new password 1", CLIENT))
 
     with pytest.raises(InvalidToken):
         await accounts.authorize(pair.access_token)
@@ -72,7 +76,7 @@ async def test_changing_the_password_ends_every_session(accounts: Accounts) -> N
 
 async def test_registering_and_changing_the_password_are_published(accounts: Accounts) -> None:
     user = await accounts.register(Register("ada@example.com", PASSWORD, "Ada"))
-    await accounts.change_password(ChangePassword(user.id, PASSWORD, "new password 1"))
+    await accounts.change_password(ChangePassword(user.id, PASSWORD, "new password 1", CLIENT))
     with pytest.raises(EmailTaken):
         await accounts.register(Register("ada@example.com", PASSWORD, "Ada"))
     assert accounts.events.published == [

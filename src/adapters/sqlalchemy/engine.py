@@ -1,6 +1,5 @@
 """Engines for SQLite (embedded default) and PostgreSQL (production)."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event, text
@@ -8,22 +7,19 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+# A database that does not answer is reported in seconds, not after the driver's minute.
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 10
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if url.startswith("postgresql"):
+        kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)
     return engine
-
-
-async def engine_resource(url: str, pool_size: int) -> AsyncIterator[AsyncEngine]:
-    """The engine for the process's lifetime: disposed (pools closed) at shutdown."""
-    engine = create_engine(url, pool_size=pool_size)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 def read_only_options(engine: AsyncEngine) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Use cases of one's own account: register, profile, password."""
 
-from application.errors import InvalidCredentials
-from application.ports import Clock, IdGenerator, PasswordHasher, UnitOfWork
+from application.errors import InvalidCredentials, RateLimited
+from application.ports import Clock, IdGenerator, LoginThrottle, PasswordHasher, UnitOfWork
 from application.users.commands import ChangePassword, Register, UpdateProfile
 from domain.shared.errors import NotFound
 from domain.users import Email, User, validate_password
@@ -50,9 +50,16 @@ class ChangeOwnPassword:
     tokens issued before stop working."""
 
     def __init__(
-        self, *, uow: UnitOfWork, read_uow: UnitOfWork, hasher: PasswordHasher, clock: Clock
+        self,
+        *,
+        uow: UnitOfWork,
+        read_uow: UnitOfWork,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+        clock: Clock,
     ) -> None:
-        self._uow, self._read_uow, self._hasher, self._clock = uow, read_uow, hasher, clock
+        self._uow, self._read_uow, self._hasher = uow, read_uow, hasher
+        self._throttle, self._clock = throttle, clock
 
     async def __call__(self, cmd: ChangePassword) -> None:
         validate_password(cmd.new_password, field="new_password")
@@ -60,10 +67,15 @@ class ChangeOwnPassword:
             user = await uow.users.get(cmd.user_id)
         if user is None:
             raise NotFound("No such user")
+        # A stolen access token must not be a way round the sign-in throttle: guesses of
+        # the current password count against the same account.
+        if wait := await self._throttle.acquire(user.email.value, cmd.client):
+            raise RateLimited(wait)
         # Hashing runs with no connection held: it is the slow part.
         matches, _ = await self._hasher.verify(cmd.current_password, user.password_hash)
         if not matches:
             raise InvalidCredentials("The current password is wrong")
+        await self._throttle.succeeded(user.email.value, cmd.client)
         new_hash = await self._hasher.hash(cmd.new_password)
         async with self._uow as uow:
             current = await uow.users.get(cmd.user_id, for_update=True)

@@ -32,6 +32,7 @@ class ChangePassword:
     user_id: UUID
     current_password: str
     new_password: str
+    client: str
 
 
 @dataclass(frozen=True, slots=True)

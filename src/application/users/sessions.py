@@ -64,15 +64,16 @@ class Authenticate:
         self._hasher, self._throttle, self._sessions = hasher, throttle, sessions
 
     async def __call__(self, cmd: SignIn) -> TokenPair:
-        key = cmd.email.strip().lower()
-        if wait := await self._throttle.retry_after(key, cmd.client):
+        email = _parse_or_none(cmd.email)
+        # The throttle's key is the normalised email, so look-alike spellings share it.
+        key = email.value if email else cmd.email.strip().lower()
+        if wait := await self._throttle.acquire(key, cmd.client):
             raise RateLimited(wait)
-        user = await self._find(key)
+        user = await self._find(email)
         matches, new_hash = await self._hasher.verify(
             cmd.password, user.password_hash if user else None
         )
         if user is None or not matches or not user.is_active:
-            await self._throttle.record_failure(key, cmd.client)
             raise InvalidCredentials("Wrong email or password")
         async with self._uow as uow:
             current = await uow.users.get(user.id, for_update=True)
@@ -88,16 +89,21 @@ class Authenticate:
                 await uow.users.save(current)
             pair = await self._sessions.issue(uow, current)
             await uow.commit()
-        await self._throttle.clear(key)
+        await self._throttle.succeeded(key, cmd.client)
         return pair
 
-    async def _find(self, raw_email: str) -> User | None:
-        try:
-            email = Email.parse(raw_email)
-        except InvalidValue:
+    async def _find(self, email: Email | None) -> User | None:
+        if email is None:
             return None
         async with self._read_uow as uow:
             return await uow.users.get_by_email(email)
+
+
+def _parse_or_none(raw_email: str) -> Email | None:
+    try:
+        return Email.parse(raw_email)
+    except InvalidValue:
+        return None
 
 
 class RefreshSession:

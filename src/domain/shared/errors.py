@@ -1,7 +1,9 @@
-"""The base of every error the domain and the use cases raise.
+"""The errors the domain and the use cases raise, in a few families.
 
-Each error has a stable snake_case ``code``; the API and the CLI each map codes to
-their own answer (an HTTP status, an exit code) in one place.
+Each error has a stable snake_case ``code`` and belongs to one family (not found,
+conflict, invalid input, ...). The API and the CLI each map the *families* to their
+own answer (an HTTP status, an exit code) once, so a new error only picks its family
+and its code.
 """
 
 from typing import ClassVar
@@ -16,15 +18,28 @@ class DomainError(Exception):
         super().__init__(self.detail)
 
 
-class InvalidValue(DomainError):
-    """A value breaks a domain rule (a malformed email, a too-short password)."""
+class InvalidInput(DomainError):
+    """The request breaks a rule about its own content."""
 
     code = "validation_error"
     title = "Invalid value"
 
-    def __init__(self, field: str, detail: str) -> None:
-        self.field = field
-        super().__init__(detail)
+
+class BadRequest(DomainError):
+    """The request cannot even be read (a cursor this API never gave out)."""
+
+    code = "bad_request"
+    title = "Bad request"
+
+
+class Unauthenticated(DomainError):
+    code = "not_authenticated"
+    title = "Not authenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    title = "Forbidden"
 
 
 class NotFound(DomainError):
@@ -32,7 +47,60 @@ class NotFound(DomainError):
     title = "Not found"
 
 
-class ConcurrentUpdate(DomainError):
+class Conflict(DomainError):
+    """The request is sound but the state of things refuses it."""
+
+    code = "conflict"
+    title = "Conflict"
+
+
+class PreconditionFailed(DomainError):
+    """The client's copy is stale."""
+
+    code = "version_mismatch"
+    title = "Version mismatch"
+
+
+class TryLater(DomainError):
+    """Not now; ``retry_after`` seconds from now it may work."""
+
+    code = "try_later"
+    title = "Try later"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        self.retry_after = retry_after
+        super().__init__(detail)
+
+
+class RateLimited(TryLater):
+    code = "rate_limited"
+    title = "Too many attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many failed attempts; retry in {retry_after} seconds", retry_after=retry_after
+        )
+
+
+class ServiceUnavailable(TryLater):
+    """Something the answer depends on (the database, Redis) does not answer."""
+
+    code = "service_unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(detail, retry_after=retry_after)
+
+
+class InvalidValue(InvalidInput):
+    """A value breaks a domain rule (a malformed email, a too-short password)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        self.field = field
+        super().__init__(detail)
+
+
+class ConcurrentUpdate(Conflict):
     """The aggregate changed since it was read; the update was not applied."""
 
     code = "concurrent_update"

@@ -1,11 +1,11 @@
-from domain.shared.errors import DomainError
+from domain.shared.errors import Conflict
 
 
-class EmailTaken(DomainError):
+class EmailTaken(Conflict):
     code = "email_taken"
     title = "Email already registered"
 
 
-class LastAdmin(DomainError):
+class LastAdmin(Conflict):
     code = "last_admin"
     title = "Last active admin"

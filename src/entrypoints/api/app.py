@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.api import security
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from entrypoints.api.problems import install_problem_handlers
+from entrypoints.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from entrypoints.api.routers import auth, health, users
 from entrypoints.container import Container, running
 
@@ -46,6 +46,7 @@ def create_app(container: Container) -> FastAPI:
             expose_headers=["X-Request-ID", "Retry-After", "Location", "ETag"],
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, sees every answer
     return app
 

@@ -1,13 +1,12 @@
 """Pure ASGI middleware: cheaper than BaseHTTPMiddleware, and they stream."""
 
-import json
 import re
 import uuid
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.api.problems import problem_body
+from entrypoints.api.problems import problem_response
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -51,7 +50,7 @@ class BodySizeLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, send)
+            await self._refuse(scope, receive, send)
             return
         received = 0
 
@@ -72,25 +71,13 @@ class BodySizeLimitMiddleware:
     def _detail(self) -> str:
         return f"The request body is larger than {self.max_bytes} bytes"
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = problem_body(
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            scope,
             status=413,
             code="payload_too_large",
             title="Payload too large",
             detail=self._detail,
-            instance=scope["path"],
-            request_id=scope.get("state", {}).get("request_id", ""),
         )
-        payload = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)

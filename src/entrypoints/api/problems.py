@@ -9,34 +9,54 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from application.errors import RateLimited
-from domain.shared.errors import DomainError, InvalidValue
+from domain.shared.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidValue,
+    NotFound,
+    PreconditionFailed,
+    RateLimited,
+    ServiceUnavailable,
+    TryLater,
+    Unauthenticated,
+)
 
 logger = logging.getLogger("emporium.api")
 
 PROBLEM_TYPE_BASE = "https://emporium.dev/problems/"
 
-# The one mapping from error codes to HTTP statuses.
-STATUS_BY_CODE = {
-    "bad_request": 400,
-    "invalid_cursor": 400,
-    "not_authenticated": 401,
-    "invalid_token": 401,
-    "invalid_credentials": 401,
-    "forbidden": 403,
-    "not_found": 404,
-    "method_not_allowed": 405,
-    "email_taken": 409,
-    "last_admin": 409,
-    "concurrent_update": 409,
-    "payload_too_large": 413,
-    "validation_error": 422,
-    "rate_limited": 429,
+# Each family of errors has one HTTP status; an error takes its family's.
+STATUS_BY_FAMILY: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    InvalidInput: 422,
+    RateLimited: 429,
+    TryLater: 503,
 }
-CODE_BY_STATUS = {status: code for code, status in reversed(STATUS_BY_CODE.items())}
+# The codes of the answers the framework gives on its own (no route, no such method...).
+_FRAMEWORK_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
 # The 401 codes that say the token itself is bad, as RFC 6750 spells it.
 _BEARER_CHALLENGE = {"invalid_token": 'Bearer error="invalid_token"'}
+
+
+def status_of(error: type[DomainError]) -> int:
+    for family in error.__mro__:
+        if family in STATUS_BY_FAMILY:
+            return STATUS_BY_FAMILY[family]
+    raise LookupError(f"{error.__name__} belongs to no error family")
 
 
 class Problem(BaseModel):
@@ -76,19 +96,17 @@ def problem(
     code: str,
     title: str,
     detail: str,
-    status: int | None = None,
+    status: int,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> ProblemResponse:
-    status = status or STATUS_BY_CODE[code]
-    request_id = getattr(request.state, "request_id", "")
     body = problem_body(
         status=status,
         code=code,
         title=title,
         detail=detail,
         instance=request.url.path,
-        request_id=request_id,
+        request_id=getattr(request.state, "request_id", ""),
     )
     headers = dict(headers or {})
     if status == 401:
@@ -110,14 +128,28 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, DomainError)
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    headers = None
+    if isinstance(error, TryLater):
+        headers = {"Retry-After": str(error.retry_after)}
+    if isinstance(error, ServiceUnavailable):
+        request_id = getattr(request.state, "request_id", "")
+        cause = error.__cause__
+        logger.warning(
+            "%s (request_id=%s): %s", error.detail, request_id, cause and repr(cause)[:300]
+        )
     extra: dict[str, Any] = {}
     if isinstance(error, InvalidValue):
         extra["errors"] = [
             {"loc": ["body", error.field], "msg": error.detail, "type": "value_error"}
         ]
     return problem(
-        request, code=error.code, title=error.title, detail=error.detail, headers=headers, **extra
+        request,
+        code=error.code,
+        title=error.title,
+        detail=error.detail,
+        status=status_of(type(error)),
+        headers=headers,
+        **extra,
     )
 
 
@@ -130,6 +162,7 @@ async def _validation_error(request: Request, error: Exception) -> ProblemRespon
             code="bad_request",
             title="Malformed JSON",
             detail="The request body is not valid JSON",
+            status=400,
             errors=errors,
         )
     return problem(
@@ -137,40 +170,77 @@ async def _validation_error(request: Request, error: Exception) -> ProblemRespon
         code="validation_error",
         title="Validation failed",
         detail="The request has invalid or missing fields",
+        status=422,
         errors=errors,
     )
 
 
 async def _http_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, HTTPException)
-    code = CODE_BY_STATUS.get(error.status_code, "http_error")
+    code = _FRAMEWORK_CODES.get(error.status_code, "http_error")
     return problem(
         request,
         code=code,
-        title=code.replace("_", " ").capitalize(),
+        title=HTTPStatus(error.status_code).phrase,
         detail=str(error.detail),
         status=error.status_code,
         headers=dict(error.headers or {}),
     )
 
 
-async def _unexpected_error(request: Request, error: Exception) -> ProblemResponse:
-    # Starlette answers this one outside the middleware stack, so the request id header
-    # is set here. The trace goes to the log, never to the client.
-    request_id = getattr(request.state, "request_id", "")
-    logger.exception("unhandled error (request_id=%s)", request_id)
-    return problem(
-        request,
-        code="internal_error",
-        title="Internal server error",
-        detail=f"Something went wrong on our side; quote request id {request_id}",
-        status=500,
-        headers={"X-Request-ID": request_id},
+class UnexpectedErrorMiddleware:
+    """The last word on an error nobody foresaw: one log line with its trace, a 500
+    problem without internals, and the connection kept (Starlette's own handler re-raises,
+    so the server logs the trace twice and drops the keep-alive connection)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            request_id = scope.get("state", {}).get("request_id", "")
+            logger.exception("unhandled error (request_id=%s)", request_id)
+            if started:  # half an answer is out: nothing sane is left to send
+                raise
+            response = problem_response(
+                scope,
+                status=500,
+                code="internal_error",
+                title="Internal server error",
+                detail=f"Something went wrong on our side; quote request id {request_id}",
+            )
+            await response(scope, receive, send)
+
+
+def problem_response(
+    scope: Scope, *, status: int, code: str, title: str, detail: str
+) -> ProblemResponse:
+    """A problem answer for middleware, which has no ``Request``: the same shape and
+    serialisation as every other."""
+    body = problem_body(
+        status=status,
+        code=code,
+        title=title,
+        detail=detail,
+        instance=scope["path"],
+        request_id=scope.get("state", {}).get("request_id", ""),
     )
+    return ProblemResponse(body, status_code=status)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from application.errors import Forbidden, NotAuthenticated
@@ -33,3 +33,9 @@ async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
 
 CurrentUser = Annotated[User, Depends(current_user)]
 CurrentAdmin = Annotated[User, Depends(current_admin)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, as the server saw it (behind a trusted proxy, uvicorn has
+    already put the forwarded one in its place)."""
+    return request.client.host if request.client else "unknown"

@@ -18,9 +18,9 @@ from adapters.sqlalchemy import migrator
 from application.ports import UserQuery
 from application.users.admin import AdminAccount
 from application.users.commands import UpdateUser
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, ServiceUnavailable
 from domain.users import Role, User
-from entrypoints.container import Container, resolve, running
+from entrypoints.container import Container, running
 from entrypoints.settings import Settings
 
 T = TypeVar("T")
@@ -53,6 +53,12 @@ def reported() -> Iterator[None]:
     """Turns the errors an operator can act on into a message and exit code 1."""
     try:
         yield
+    except ServiceUnavailable as error:
+        cause = error.__cause__
+        reason = getattr(cause, "orig", None) or cause or error.detail
+        raise fail(
+            f"{error.detail}: {reason} (is it up, and migrated with 'emporium db upgrade'?)"
+        ) from None
     except DomainError as error:
         raise fail(error.detail) from None
     except CommandError as error:
@@ -146,7 +152,7 @@ def create_admin(
     """Create an admin account. An existing active admin with that email is left as it is."""
 
     async def work(container: Container) -> AdminAccount:
-        return await (await resolve(container.create_admin))(email, password, full_name)
+        return await container.create_admin()(email, password, full_name)
 
     account = run(work)
     if account.created:
@@ -177,7 +183,7 @@ def _user_fields(user: User) -> dict[str, object]:
 
 
 async def _all_users(container: Container, role: Role | None) -> AsyncIterator[User]:
-    list_users = await resolve(container.list_users)
+    list_users = container.list_users()
     after = None
     while True:
         page = await list_users(UserQuery(role=role, limit=100, after=after))
@@ -217,8 +223,8 @@ def list_users(
 
 def _update_by_email(email: str, change: Callable[[User], UpdateUser]) -> User:
     async def work(container: Container) -> User:
-        user = await (await resolve(container.find_user_by_email))(email)
-        return await (await resolve(container.update_user))(change(user))
+        user = await container.find_user_by_email()(email)
+        return await container.update_user()(change(user))
 
     return run(work)
 

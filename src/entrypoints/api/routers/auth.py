@@ -8,6 +8,7 @@ from application.users.commands import Register, SignIn, TokenPair
 from application.users.sessions import Authenticate, Logout, RefreshSession
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.schemas.users import RefreshIn, RegisterIn, TokenOut, UserOut
+from entrypoints.api.security import client_address
 from entrypoints.container import Container
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=problem_responses(413, 422))
@@ -51,8 +52,7 @@ async def token(
     authenticate: Annotated[Authenticate, Depends(Provide[Container.authenticate])],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
-    client = request.client.host if request.client else "unknown"
-    return _token_out(await authenticate(SignIn(username, password, client)))
+    return _token_out(await authenticate(SignIn(username, password, client_address(request))))
 
 
 @router.post("/refresh", responses=problem_responses(401), summary="Rotate a refresh token")

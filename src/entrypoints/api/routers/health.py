@@ -1,9 +1,11 @@
 import asyncio
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import ping
@@ -20,20 +22,40 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", summary="The database answers", responses=problem_responses(503))
+async def _check(probe: Callable[[], Awaitable[Any]]) -> str:
+    try:
+        await asyncio.wait_for(probe(), READY_TIMEOUT_SECONDS)
+    except Exception:  # whatever the failure, the answer is "down"
+        return "down"
+    return "ok"
+
+
+@router.get(
+    "/ready",
+    summary="Every dependency of this process answers (the database; Redis when configured)",
+    responses=problem_responses(503),
+)
 @inject
 async def ready(
     request: Request,
     engine: Annotated[AsyncEngine, Depends(Provide[Container.engine])],
+    redis: Annotated[Redis | None, Depends(Provide[Container.redis])],
 ) -> JSONResponse:
-    try:
-        await asyncio.wait_for(ping(engine), READY_TIMEOUT_SECONDS)
-    except Exception:  # whatever the failure, the answer is "not ready"
+    probes: dict[str, Callable[[], Awaitable[Any]]] = {"database": lambda: ping(engine)}
+    if redis is not None:
+        probes["redis"] = redis.ping
+    names = list(probes)
+    results = await asyncio.gather(*(_check(probes[name]) for name in names))
+    checks = dict(zip(names, results, strict=True))
+    down = [name for name, state in checks.items() if state != "ok"]
+    if down:
         return problem(
             request,
             code="service_unavailable",
             title="Not ready",
-            detail="The database does not answer",
+            detail=f"Not answering: {', '.join(down)}",
             status=503,
+            headers={"Retry-After": "5"},
+            checks=checks,
         )
-    return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "ok", "checks": checks})

@@ -2,14 +2,14 @@ from typing import Annotated
 from uuid import UUID
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from application.ports import UserQuery
 from application.users.accounts import ChangeOwnPassword, UpdateOwnProfile
 from application.users.admin import GetUser, ListUsers, UpdateUserAsAdmin
 from application.users.commands import ChangePassword, UpdateProfile, UpdateUser
 from domain.users import Role
-from entrypoints.api.pagination import decode_cursor, encode_cursor
+from entrypoints.api.pagination import CursorCodec
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.schemas.users import (
     ChangePasswordIn,
@@ -18,7 +18,7 @@ from entrypoints.api.schemas.users import (
     UserOut,
     UserPageOut,
 )
-from entrypoints.api.security import CurrentAdmin, CurrentUser
+from entrypoints.api.security import CurrentAdmin, CurrentUser, client_address
 from entrypoints.container import Container
 
 router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 413, 422))
@@ -46,11 +46,14 @@ async def update_me(
 )
 @inject
 async def change_my_password(
+    request: Request,
     body: ChangePasswordIn,
     user: CurrentUser,
     change_password: Annotated[ChangeOwnPassword, Depends(Provide[Container.change_password])],
 ) -> Response:
-    await change_password(ChangePassword(user.id, body.current_password, body.new_password))
+    await change_password(
+        ChangePassword(user.id, body.current_password, body.new_password, client_address(request))
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -59,6 +62,7 @@ async def change_my_password(
 async def list_users(
     _: CurrentAdmin,
     list_users_: Annotated[ListUsers, Depends(Provide[Container.list_users])],
+    cursors: Annotated[CursorCodec, Depends(Provide[Container.cursors])],
     role: Role | None = None,
     q: Annotated[
         str | None,
@@ -67,9 +71,9 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> UserPageOut:
-    page = await list_users_(UserQuery(role, q, limit, decode_cursor(cursor)))
+    page = await list_users_(UserQuery(role, q, limit, cursors.decode(cursor)))
     return UserPageOut(
-        items=[UserOut.of(u) for u in page.items], next_cursor=encode_cursor(page.next_after)
+        items=[UserOut.of(u) for u in page.items], next_cursor=cursors.encode(page.next_after)
     )
 
 

@@ -1,0 +1,96 @@
+"""However many sign-ins arrive at once, no more passwords are checked than the limit
+allows: on every throttle backend."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from adapters.throttle import MemoryLoginThrottle, RedisLoginThrottle, ThrottleLimits
+from application.errors import InvalidCredentials, RateLimited
+from application.ports import LoginThrottle
+from application.users.commands import ChangePassword, SignIn
+from tests.factories import UserFactory
+from tests.fakes import FakeClock, FakeHasher
+from tests.unit.conftest import Accounts
+
+LIMITS = ThrottleLimits(per_account=5, per_client=50, window_seconds=300)
+ATTEMPTS = 100
+
+
+class CountingHasher(FakeHasher):
+    """Slow enough that every attempt is in flight before the first check ends."""
+
+    def __init__(self) -> None:
+        self.verified = 0
+
+    async def verify(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        self.verified += 1
+        await asyncio.sleep(0.05)
+        return await super().verify(password, password_hash)
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def throttle(request: pytest.FixtureRequest) -> AsyncIterator[LoginThrottle]:
+    if request.param == "memory":
+        yield MemoryLoginThrottle(LIMITS, FakeClock())
+        return
+    redis = Redis.from_url(request.getfixturevalue("redis_url"))
+    prefix = f"emporium-test-{uuid.uuid4().hex}:"
+    try:
+        yield RedisLoginThrottle(LIMITS, redis, prefix)
+    finally:
+        keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+
+
+async def _outcomes(attempts: list) -> dict[str, int]:  # type: ignore[type-arg]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    return {
+        "refused": sum(isinstance(r, InvalidCredentials) for r in results),
+        "limited": sum(isinstance(r, RateLimited) for r in results),
+    }
+
+
+async def test_concurrent_wrong_sign_ins_check_no_more_passwords_than_the_limit(
+    throttle: LoginThrottle,
+) -> None:
+    accounts = Accounts(throttle=throttle)
+    accounts.hasher = hasher = CountingHasher()
+    accounts.authenticate._hasher = hasher
+    user = UserFactory()
+    await accounts.add(user)
+
+    outcomes = await _outcomes(
+        [
+            accounts.authenticate(SignIn(user.email.value, "wrong password", f"10.0.0.{n}"))
+            for n in range(ATTEMPTS)
+        ]
+    )
+    assert hasher.verified == LIMITS.per_account
+    assert outcomes == {"refused": 5, "limited": ATTEMPTS - 5}
+
+
+async def test_concurrent_wrong_current_passwords_check_no_more_than_the_limit(
+    throttle: LoginThrottle,
+) -> None:
+    accounts = Accounts(throttle=throttle)
+    hasher = CountingHasher()
+    accounts.change_password._hasher = hasher
+    user = UserFactory()
+    await accounts.add(user)
+
+    outcomes = await _outcomes(
+        [
+            accounts.change_password(
+                ChangePassword(user.id, "a wrong guess", "new password 1", "10.0.0.1")
+            )
+            for _ in range(ATTEMPTS)
+        ]
+    )
+    assert hasher.verified == LIMITS.per_account
+    assert outcomes == {"refused": 5, "limited": ATTEMPTS - 5}
