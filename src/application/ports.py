@@ -8,7 +8,7 @@ from typing import Protocol, Self
 from uuid import UUID
 
 from domain.shared.events import DomainEvent
-from domain.users import Email, RefreshToken, Role, User
+from domain.users import Email, RefreshToken, RevokeReason, Role, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +45,11 @@ class RefreshTokenRepository(Protocol):
 
     async def get_by_hash(self, token_hash: str) -> RefreshToken | None: ...
 
-    async def revoke(self, token_id: UUID, now: datetime) -> bool:
+    async def revoke(self, token_id: UUID, now: datetime, reason: RevokeReason) -> bool:
         """Revokes a live token; False when it was revoked already (by a concurrent call too)."""
 
-    async def revoke_all_for_user(self, user_id: UUID, now: datetime) -> None: ...
+    async def revoke_all_for_user(self, user_id: UUID, now: datetime) -> None:
+        """Revokes every live token of the user, for reason CLOSED."""
 
     async def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None:
         """Forgets the user's expired tokens. Revoked ones stay until they expire: a

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import TypeVar
 
 from dependency_injector import containers, providers
@@ -101,7 +102,13 @@ class Container(containers.DeclarativeContainer):
         throttle=throttle,
         sessions=sessions,
     )
-    refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock)
+    refresh_session = providers.Factory(
+        RefreshSession,
+        uow=uow,
+        sessions=sessions,
+        clock=clock,
+        reuse_grace=providers.Factory(timedelta, seconds=settings.provided.refresh_reuse_grace),
+    )
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     authorize_access = providers.Factory(AuthorizeAccess, read_uow=read_uow, tokens=tokens)
     update_profile = providers.Factory(UpdateOwnProfile, uow=uow)

@@ -1,5 +1,6 @@
 """Settings, from EMPORIUM_* environment variables (or a .env file)."""
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -8,9 +9,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 MIN_SECRET_BYTES = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./emporium.db"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 class Settings(BaseSettings):
@@ -25,6 +29,10 @@ class Settings(BaseSettings):
     store_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     access_token_ttl: int = Field(900, ge=60, le=900, description="seconds")
     refresh_token_ttl: int = Field(14 * 86_400, ge=3_600, le=14 * 86_400, description="seconds")
+    # A rotated refresh token coming back within this many seconds is a double submit
+    # (refused, nothing else); later, a theft (every session of the account ends).
+    # 0 is strict: any reuse ends them all.
+    refresh_reuse_grace: int = Field(10, ge=0, le=300, description="seconds")
     jwt_issuer: str = "emporium"
     jwt_audience: str = "emporium-api"
     redis_url: str | None = None
@@ -35,12 +43,39 @@ class Settings(BaseSettings):
     login_failure_window: int = Field(300, ge=1, description="seconds")
     # A comma-separated list, e.g. "https://shop.example,https://admin.example".
     cors_origins: Annotated[list[str], NoDecode] = []
+    # The proxies whose X-Forwarded-For / -Proto are believed (addresses or networks,
+    # comma-separated; "*" for any). Empty: none, the peer's address is the client's.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    # One line per request on the emporium.access logger (uvicorn's own is off).
+    access_log: bool = False
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an address or a network") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            raise ValueError("not a database URL") from None
+        if driver not in SUPPORTED_DRIVERS:
+            raise ValueError(f"the driver must be one of {', '.join(SUPPORTED_DRIVERS)}")
         return value
 
     @model_validator(mode="after")

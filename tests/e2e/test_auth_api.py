@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -7,7 +8,16 @@ import pytest
 from redis.asyncio import Redis
 
 from entrypoints.settings import Settings
-from tests.e2e.conftest import API, assert_problem, bearer, register, sign_in, worker
+from tests.e2e.conftest import (
+    API,
+    assert_problem,
+    bearer,
+    build_container,
+    register,
+    serving,
+    sign_in,
+    worker,
+)
 from tests.factories import PASSWORD
 from tests.jwt_claims import access_claims
 
@@ -145,9 +155,54 @@ async def test_a_refresh_token_is_not_an_access_token(
     assert_problem(response, 401, "invalid_token")
 
 
-async def test_refreshing_rotates_and_reuse_closes_every_session(
+@pytest.mark.parametrize(
+    "look_alike", ["cafe\u0301@example.com", "CAFÉ@example.com", "\uff43\uff41f\u00e9@example.com"]
+)
+async def test_a_look_alike_of_a_registered_email_is_taken(
+    client: httpx.AsyncClient, look_alike: str
+) -> None:
+    await register(client, email="café@example.com")
+    response = await client.post(
+        f"{API}/auth/register",
+        json={"email": look_alike, "password": PASSWORD, "full_name": "Copy Cat"},
+    )
+    assert_problem(response, 409, "email_taken")
+
+
+@pytest.mark.parametrize("email", ["c\u0430fe@example.com", "ca\u200dfe@example.com"])
+async def test_disguised_emails_are_refused_at_registration(
+    client: httpx.AsyncClient, email: str
+) -> None:
+    response = await client.post(
+        f"{API}/auth/register", json={"email": email, "password": PASSWORD, "full_name": "X"}
+    )
+    assert_problem(response, 422, "validation_error")
+
+
+async def test_a_double_submitted_refresh_is_refused_and_closes_nothing(
     client: httpx.AsyncClient, customer: dict
 ) -> None:
+    first = customer["tokens"]["refresh_token"]
+    answers = await asyncio.gather(
+        *(client.post(f"{API}/auth/refresh", json={"refresh_token": first}) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 401]
+    new = next(a for a in answers if a.status_code == 200).json()
+    again = await client.post(f"{API}/auth/refresh", json={"refresh_token": first})
+    assert_problem(again, 401, "invalid_token")
+    after = await client.post(f"{API}/auth/refresh", json={"refresh_token": new["refresh_token"]})
+    assert after.status_code == 200
+
+
+async def test_with_a_strict_grace_reuse_closes_every_session(
+    settings: Settings, customer: dict
+) -> None:
+    strict = build_container(settings.model_copy(update={"refresh_reuse_grace": 0}))
+    async with serving(strict) as client:
+        await _reuse_closes_every_session(client, customer)
+
+
+async def _reuse_closes_every_session(client: httpx.AsyncClient, customer: dict) -> None:
     first = customer["tokens"]["refresh_token"]
     rotated = await client.post(f"{API}/auth/refresh", json={"refresh_token": first})
     assert rotated.status_code == 200

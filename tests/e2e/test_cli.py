@@ -126,7 +126,7 @@ def test_migrations_from_any_directory(
 ) -> None:
     monkeypatch.setenv("EMPORIUM_DATABASE_URL", sqlite_url(tmp_path / "fresh.db"))
     assert emporium(runner, "db", "upgrade").exit_code == 0
-    assert "0001" in emporium(runner, "db", "current").stdout
+    assert "(head)" in emporium(runner, "db", "current").stdout
     assert emporium(runner, "db", "downgrade", "base").exit_code == 0
     assert "0001" not in emporium(runner, "db", "current").stdout
 

@@ -115,3 +115,27 @@ async def test_many_clients_at_once_against_two_workers(server: str) -> None:
             "/users", params={"role": "customer", "limit": 100}, headers=headers
         )
     assert {u["id"] for u in listed.json()["items"]} == set(ids)
+
+
+@pytest.mark.parametrize("command", [["serve", "--workers", "2"], ["serve"], ["db", "upgrade"]])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("EMPORIUM_DATABASE_URL", "not a url at all"), ("EMPORIUM_TRUSTED_PROXIES", "a proxy")],
+)
+def test_bad_settings_stop_with_one_line_and_exit_1(
+    tmp_path: Path, command: list[str], variable: str, value: str
+) -> None:
+    env = os.environ | {variable: value, "EMPORIUM_SECRET_KEY": "k" * 32}
+    result = subprocess.run(
+        [EMPORIUM, *command, "--port", str(free_port())]
+        if command[0] == "serve"
+        else [EMPORIUM, *command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert variable in result.stderr and "Traceback" not in result.stderr

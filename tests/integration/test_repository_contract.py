@@ -6,7 +6,7 @@ import pytest
 
 from application.ports import UserQuery
 from domain.shared.errors import ConcurrentUpdate
-from domain.users import Email, EmailTaken, RefreshToken, Role, User
+from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, Role, User
 from domain.users.events import UserRegistered
 from tests.factories import UserFactory
 from tests.fakes import EventLog
@@ -183,12 +183,13 @@ async def test_refresh_tokens_are_found_by_hash_and_revoked_once(make_uow: MakeU
         await uow.commit()
     async with make_uow() as uow:
         assert await uow.refresh_tokens.get_by_hash("a" * 64) == token
-        assert await uow.refresh_tokens.revoke(token.id, now) is True
-        assert await uow.refresh_tokens.revoke(token.id, now) is False
+        assert await uow.refresh_tokens.revoke(token.id, now, RevokeReason.ROTATED) is True
+        assert await uow.refresh_tokens.revoke(token.id, now, RevokeReason.LOGOUT) is False
         await uow.commit()
     async with make_uow() as uow:
         stored = await uow.refresh_tokens.get_by_hash("a" * 64)
     assert stored is not None and stored.revoked_at == now
+    assert stored.revoked_reason is RevokeReason.ROTATED
 
 
 async def test_revoking_all_tokens_of_a_user_spares_other_users(make_uow: MakeUow) -> None:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 
 from adapters.memory.unit_of_work import MemoryStore, MemoryUnitOfWork
@@ -52,7 +54,9 @@ class Accounts:
             throttle=self.throttle,
             sessions=sessions,
         )
-        self.refresh = RefreshSession(uow=uow, sessions=sessions, clock=self.clock)
+        self.refresh = RefreshSession(
+            uow=uow, sessions=sessions, clock=self.clock, reuse_grace=timedelta(seconds=10)
+        )
         self.logout = Logout(uow=uow, clock=self.clock)
         self.authorize = AuthorizeAccess(read_uow=read_uow, tokens=self.tokens)
         self.update_profile = UpdateOwnProfile(uow=uow)

@@ -67,6 +67,22 @@ def _unsigned(claims: dict[str, object]) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
+def _signed_raw(claims: dict[str, object], **raw: object) -> str:
+    """Signed claims with values PyJWT would not write itself (strings, NaN...)."""
+    header = {"alg": "HS256", "typ": "JWT"}
+    body = jwt.decode(jwt.encode(claims, KEY, "HS256"), options={"verify_signature": False})
+    return jwt.api_jws.encode(
+        json.dumps(body | raw, allow_nan=True).encode(), KEY, "HS256", headers=header
+    )
+
+
+def test_a_token_issued_within_the_leeway_of_now_is_accepted(
+    tokens: JwtTokenService, clock: FakeClock
+) -> None:
+    token = jwt.encode(claims_for(clock, iat=clock.now() + timedelta(seconds=3)), KEY, "HS256")
+    tokens.verify_access(token)
+
+
 @pytest.mark.parametrize(
     "forge",
     [
@@ -82,6 +98,24 @@ def _unsigned(claims: dict[str, object]) -> str:
             id="expired",
         ),
         pytest.param(lambda c: "not.a.jwt", id="garbage"),
+        pytest.param(
+            lambda c: jwt.encode(claims_for(c, iat=c.now() + timedelta(minutes=5)), KEY, "HS256"),
+            id="issued-in-the-future",
+        ),
+        pytest.param(
+            lambda c: jwt.encode(claims_for(c, nbf=c.now() + timedelta(minutes=5)), KEY, "HS256"),
+            id="not-before-in-the-future",
+        ),
+        pytest.param(lambda c: jwt.encode(claims_for(c, ver="1"), KEY, "HS256"), id="ver-string"),
+        pytest.param(lambda c: jwt.encode(claims_for(c, ver=True), KEY, "HS256"), id="ver-bool"),
+    ]
+    + [
+        pytest.param(
+            lambda c, claim=claim, value=value: _signed_raw(claims_for(c), **{claim: value}),
+            id=f"{claim}-{value!r}",
+        )
+        for claim in ("exp", "iat")
+        for value in ("nan", "4102444800", True, None, [1], float("inf"), float("nan"))
     ]
     + [
         pytest.param(

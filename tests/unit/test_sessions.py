@@ -1,3 +1,6 @@
+import asyncio
+from datetime import timedelta
+
 import pytest
 
 from application.errors import InvalidCredentials, InvalidToken, RateLimited
@@ -83,19 +86,77 @@ async def test_refreshing_rotates_the_refresh_token(accounts: Accounts) -> None:
     assert (await accounts.authorize(second.access_token)).id == user.id
 
 
-async def test_a_reused_refresh_token_revokes_every_session_of_the_user(accounts: Accounts) -> None:
+async def test_a_rotated_token_reused_after_the_grace_revokes_every_session(
+    accounts: Accounts,
+) -> None:
     user = UserFactory()
     await accounts.add(user)
     other_device = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
     stolen = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
     rotated = await accounts.refresh(stolen.refresh_token)
+    accounts.clock.advance(10)
 
-    with pytest.raises(InvalidToken):
+    with pytest.raises(InvalidToken, match="every session"):
         await accounts.refresh(stolen.refresh_token)
 
     for token in (rotated.refresh_token, other_device.refresh_token):
         with pytest.raises(InvalidToken):
             await accounts.refresh(token)
+
+
+async def test_a_rotated_token_sent_again_within_the_grace_is_only_refused(
+    accounts: Accounts,
+) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    first = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    rotated = await accounts.refresh(first.refresh_token)
+    accounts.clock.advance(9)
+
+    with pytest.raises(InvalidToken, match="revoked"):
+        await accounts.refresh(first.refresh_token)
+    assert await accounts.refresh(rotated.refresh_token)
+
+
+async def test_with_no_grace_any_reuse_revokes_every_session(accounts: Accounts) -> None:
+    accounts.refresh._grace = timedelta(0)
+    user = UserFactory()
+    await accounts.add(user)
+    first = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    rotated = await accounts.refresh(first.refresh_token)
+
+    with pytest.raises(InvalidToken, match="every session"):
+        await accounts.refresh(first.refresh_token)
+    with pytest.raises(InvalidToken):
+        await accounts.refresh(rotated.refresh_token)
+
+
+async def test_a_double_submit_gives_one_pair_and_keeps_the_sessions(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+
+    results = await asyncio.gather(
+        accounts.refresh(pair.refresh_token),
+        accounts.refresh(pair.refresh_token),
+        return_exceptions=True,
+    )
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    assert len(winners) == 1
+    assert await accounts.refresh(winners[0].refresh_token)
+
+
+async def test_a_token_reused_after_logout_is_only_refused(accounts: Accounts) -> None:
+    user = UserFactory()
+    await accounts.add(user)
+    kept = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    gone = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
+    await accounts.logout(gone.refresh_token)
+    accounts.clock.advance(600)
+
+    with pytest.raises(InvalidToken, match="revoked"):
+        await accounts.refresh(gone.refresh_token)
+    assert await accounts.refresh(kept.refresh_token)
 
 
 async def test_an_expired_refresh_token_is_refused(accounts: Accounts) -> None:

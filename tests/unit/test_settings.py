@@ -48,3 +48,25 @@ def test_cors_origins_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch
 def test_access_tokens_live_at_most_15_minutes() -> None:
     with pytest.raises(ValidationError):
         settings(secret_key=SecretStr("k" * 32), access_token_ttl=901)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("nonsense", "not a database URL"),
+        ("mysql://root@localhost/shop", "the driver must be one of"),
+        ("postgresql://root@localhost/shop", "the driver must be one of"),
+    ],
+)
+def test_an_unusable_database_url_is_refused(url: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        settings(database_url=url)
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    assert settings(trusted_proxies="10.0.0.0/8, 127.0.0.1").trusted_proxies == [
+        "10.0.0.0/8",
+        "127.0.0.1",
+    ]
+    with pytest.raises(ValidationError, match="not an address"):
+        settings(trusted_proxies="proxy.local")

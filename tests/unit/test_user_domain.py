@@ -12,6 +12,42 @@ def test_email_is_trimmed_and_lower_cased() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "same_as"),
+    [
+        ("cafe\u0301@example.com", "café@example.com"),  # decomposed é
+        ("\uff21\uff24\uff21@\uff45xample.com", "ada@example.com"),  # fullwidth letters
+        ("STRASSE@example.com", "straße@example.com"),  # case folding, not lower()
+    ],
+)
+def test_spellings_of_one_address_normalise_to_one(raw: str, same_as: str) -> None:
+    assert Email.parse(raw) == Email.parse(same_as)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ad\u200da@example.com",  # zero-width joiner
+        "ad\u00ada@example.com",  # soft hyphen
+        "ada@exam\u200bple.com",  # zero-width space
+        "ada\u202e@example.com",  # right-to-left override
+        "p\u0430ypal@example.com",  # Cyrillic a among Latin letters
+        "ada@\u0435xample.com",  # Cyrillic e in a Latin domain label
+        "ada@g\u03bfogle.com",  # Greek omicron
+    ],
+)
+def test_look_alike_addresses_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidValue):
+        Email.parse(raw)
+
+
+@pytest.mark.parametrize(
+    "raw", ["иван@пример.рф", "δοκιμή@παράδειγμα.ελ", "田中@例え.jp", "たなか@example.jp"]
+)
+def test_addresses_in_one_script_per_label_are_accepted(raw: str) -> None:
+    assert Email.parse(raw).value == raw
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         "",
@@ -56,8 +92,27 @@ def test_a_new_user_is_an_active_customer_with_a_tidy_name() -> None:
     assert (user.role, user.is_active, user.full_name) == (Role.CUSTOMER, True, "Ada Lovelace")
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 201, "Ada\x00", "\x07"])
-def test_a_blank_or_overlong_name_is_refused(name: str) -> None:
+def test_a_name_keeps_its_joiners_and_is_composed() -> None:
+    user = UserFactory()
+    user.rename("Zoe\u0301 \U0001f469\u200d\U0001f52c")
+    assert user.full_name == "Zoé \U0001f469\u200d\U0001f52c"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "   ",
+        "x" * 201,
+        "Ada\x00",
+        "\x07",
+        "\u200d\u200b",  # only invisible characters
+        "\u00ad",
+        "Ada \u202eecalevoL",  # a bidi override turns what follows round
+        "Ada\u2066x",
+    ],
+)
+def test_a_blank_invisible_overlong_or_disguised_name_is_refused(name: str) -> None:
     with pytest.raises(InvalidValue):
         UserFactory().rename(name)
 

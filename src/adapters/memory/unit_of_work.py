@@ -10,7 +10,7 @@ from uuid import UUID
 
 from application.ports import EventPublisher, UserQuery
 from domain.shared.errors import ConcurrentUpdate
-from domain.users import Email, EmailTaken, RefreshToken, User
+from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, User
 
 
 @dataclass
@@ -79,17 +79,19 @@ class MemoryRefreshTokenRepository:
     async def get_by_hash(self, token_hash: str) -> RefreshToken | None:
         return next((t for t in self._tokens.values() if t.token_hash == token_hash), None)
 
-    async def revoke(self, token_id: UUID, now: datetime) -> bool:
+    async def revoke(self, token_id: UUID, now: datetime, reason: RevokeReason) -> bool:
         token = self._tokens.get(token_id)
         if token is None or token.is_revoked:
             return False
-        self._tokens[token_id] = replace(token, revoked_at=now)
+        self._tokens[token_id] = replace(token, revoked_at=now, revoked_reason=reason)
         return True
 
     async def revoke_all_for_user(self, user_id: UUID, now: datetime) -> None:
         for token in list(self._tokens.values()):
             if token.user_id == user_id and not token.is_revoked:
-                self._tokens[token.id] = replace(token, revoked_at=now)
+                self._tokens[token.id] = replace(
+                    token, revoked_at=now, revoked_reason=RevokeReason.CLOSED
+                )
 
     async def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None:
         for token in list(self._tokens.values()):

@@ -4,6 +4,7 @@ random strings (stored hashed by the use cases).
 Expiry is checked against the injected clock rather than PyJWT's own reading of the
 system time, so that issuing and checking agree on what "now" is."""
 
+import math
 import secrets
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -16,6 +17,18 @@ from domain.users import User
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "role", "iat", "exp", "jti", "iss", "aud", "type", "ver"]
+
+
+_TIME_CLAIMS = ("exp", "iat", "nbf")
+
+
+def _is_number(value: object) -> bool:
+    """A JSON number that is a real instant: no string, boolean, NaN or infinity."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class JwtTokenService:
@@ -63,17 +76,27 @@ class JwtTokenService:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
+                options={
+                    "require": REQUIRED_CLAIMS,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
-            expires = float(claims["exp"])
-            user_id, credentials_version = UUID(claims["sub"]), int(claims["ver"])
-        except (jwt.InvalidTokenError, ValueError, TypeError):
+            user_id = UUID(claims["sub"])
+        except (jwt.InvalidTokenError, ValueError, TypeError, AttributeError):
             raise InvalidToken("The access token is not valid") from None
-        if claims["type"] != "access":
+        if claims["type"] != "access" or not _is_integer(claims["ver"]):
             raise InvalidToken("Not an access token")
-        if self._clock.now().timestamp() >= expires + self._leeway:
+        times = {name: claims[name] for name in _TIME_CLAIMS if name in claims}
+        if not all(_is_number(value) for value in times.values()):
+            raise InvalidToken("The access token's times are not numbers")
+        now = self._clock.now().timestamp()
+        if now >= times["exp"] + self._leeway:
             raise InvalidToken("The access token has expired")
-        return AccessClaims(user_id, credentials_version)
+        if any(times[name] > now + self._leeway for name in ("iat", "nbf") if name in times):
+            raise InvalidToken("The access token is not valid yet")
+        return AccessClaims(user_id, claims["ver"])
 
     def new_refresh_secret(self) -> str:
         return secrets.token_urlsafe(32)

@@ -6,7 +6,7 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.tables import refresh_tokens
-from domain.users import RefreshToken
+from domain.users import RefreshToken, RevokeReason
 
 
 def _to_domain(row: Row[Any]) -> RefreshToken:
@@ -17,6 +17,7 @@ def _to_domain(row: Row[Any]) -> RefreshToken:
         issued_at=row.issued_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        revoked_reason=RevokeReason(row.revoked_reason) if row.revoked_reason else None,
     )
 
 
@@ -28,6 +29,7 @@ def _to_row(token: RefreshToken) -> dict[str, Any]:
         "issued_at": token.issued_at,
         "expires_at": token.expires_at,
         "revoked_at": token.revoked_at,
+        "revoked_reason": token.revoked_reason,
     }
 
 
@@ -46,12 +48,12 @@ class SqlRefreshTokenRepository:
         ).one_or_none()
         return _to_domain(row) if row else None
 
-    async def revoke(self, token_id: UUID, now: datetime) -> bool:
+    async def revoke(self, token_id: UUID, now: datetime, reason: RevokeReason) -> bool:
         # Conditional: of two concurrent uses of one token, exactly one revokes it.
         result = await self._conn.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.id == token_id, refresh_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
+            .values(revoked_at=now, revoked_reason=reason)
         )
         return result.rowcount == 1
 
@@ -59,7 +61,7 @@ class SqlRefreshTokenRepository:
         await self._conn.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
+            .values(revoked_at=now, revoked_reason=RevokeReason.CLOSED)
         )
 
     async def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None:

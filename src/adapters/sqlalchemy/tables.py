@@ -85,4 +85,6 @@ refresh_tokens = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_reason", String(16), nullable=True),
+    CheckConstraint("revoked_reason IN ('logout', 'rotated', 'closed')", name="revoked_reason"),
 )

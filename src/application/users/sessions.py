@@ -1,7 +1,8 @@
 """Use cases of signing in and out: tokens, rotation, and the check on every request."""
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NoReturn
 
 from application.errors import InvalidCredentials, InvalidToken, RateLimited
 from application.ports import (
@@ -14,7 +15,7 @@ from application.ports import (
 )
 from application.users.commands import SignIn, TokenPair
 from domain.shared.errors import InvalidValue
-from domain.users import Email, RefreshToken, User
+from domain.users import Email, RefreshToken, RevokeReason, User
 
 
 def hash_refresh_secret(secret: str) -> str:
@@ -107,28 +108,46 @@ def _parse_or_none(raw_email: str) -> Email | None:
 
 
 class RefreshSession:
-    """Trades a refresh token for a new pair and revokes it (rotation). A revoked token
-    coming back means it leaked: every refresh token of its user is revoked."""
+    """Trades a refresh token for a new pair and revokes it (rotation). A rotated token
+    coming back after the grace interval means it leaked: every refresh token of its
+    user is revoked. Within the grace (a double submit), or after a logout, it is only
+    refused."""
 
-    def __init__(self, *, uow: UnitOfWork, sessions: SessionIssuer, clock: Clock) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, sessions: SessionIssuer, clock: Clock, reuse_grace: timedelta
+    ) -> None:
         self._uow, self._sessions, self._clock = uow, sessions, clock
+        self._grace = reuse_grace
 
     async def __call__(self, refresh_token: str) -> TokenPair:
         now = self._clock.now()
+        secret_hash = hash_refresh_secret(refresh_token)
         async with self._uow as uow:
-            stored = await uow.refresh_tokens.get_by_hash(hash_refresh_secret(refresh_token))
+            stored = await uow.refresh_tokens.get_by_hash(secret_hash)
             if stored is None or stored.is_expired(now):
                 raise InvalidToken("Unknown or expired refresh token")
-            if stored.is_revoked or not await uow.refresh_tokens.revoke(stored.id, now):
-                await uow.refresh_tokens.revoke_all_for_user(stored.user_id, now)
-                await uow.commit()
-                raise InvalidToken("Refresh token reused; every session of this account is closed")
+            if not stored.is_revoked and not await uow.refresh_tokens.revoke(
+                stored.id, now, RevokeReason.ROTATED
+            ):
+                # A concurrent call rotated it first: judge the token as it is now.
+                stored = await uow.refresh_tokens.get_by_hash(secret_hash)
+            if stored is None or stored.is_revoked:
+                await self._refuse_reuse(uow, stored, now)
             user = await uow.users.get(stored.user_id)
             if user is None or not user.is_active:
                 raise InvalidToken("The account is deactivated")
             pair = await self._sessions.issue(uow, user)
             await uow.commit()
         return pair
+
+    async def _refuse_reuse(
+        self, uow: UnitOfWork, stored: RefreshToken | None, now: datetime
+    ) -> NoReturn:
+        if stored is not None and stored.reuse_means_theft(now, self._grace):
+            await uow.refresh_tokens.revoke_all_for_user(stored.user_id, now)
+            await uow.commit()
+            raise InvalidToken("Refresh token reused; every session of this account is closed")
+        raise InvalidToken("The refresh token was revoked")
 
 
 class Logout:
@@ -140,7 +159,7 @@ class Logout:
         async with self._uow as uow:
             stored = await uow.refresh_tokens.get_by_hash(hash_refresh_secret(refresh_token))
             if stored is not None and not stored.is_revoked:
-                await uow.refresh_tokens.revoke(stored.id, self._clock.now())
+                await uow.refresh_tokens.revoke(stored.id, self._clock.now(), RevokeReason.LOGOUT)
                 await uow.commit()
 
 

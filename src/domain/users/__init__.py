@@ -1,7 +1,7 @@
 from domain.users.email import Email
 from domain.users.errors import EmailTaken, LastAdmin
 from domain.users.password import validate_password
-from domain.users.refresh_token import RefreshToken
+from domain.users.refresh_token import RefreshToken, RevokeReason
 from domain.users.user import Role, User
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "EmailTaken",
     "LastAdmin",
     "RefreshToken",
+    "RevokeReason",
     "Role",
     "User",
     "validate_password",

@@ -1,7 +1,6 @@
 """The admin CLI: the same use cases as the API, through the same container."""
 
 import asyncio
-import copy
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from application.users.commands import UpdateUser
 from domain.shared.errors import DomainError, ServiceUnavailable
 from domain.users import Role, User
 from entrypoints.container import Container, running
+from entrypoints.logs import configure_cli_logging, logging_config
 from entrypoints.settings import Settings
 
 T = TypeVar("T")
@@ -44,8 +44,16 @@ def settings() -> Settings:
     try:
         return Settings()
     except pydantic.ValidationError as error:
-        details = "; ".join(str(e["msg"]) for e in error.errors())
+        details = "; ".join(_setting_error(e) for e in error.errors())
         raise fail(f"configuration: {details}") from None
+
+
+def _setting_error(error: Any) -> str:
+    """``EMPORIUM_DATABASE_URL: not a database URL``, not pydantic's three lines."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:
+        return message
+    return f"EMPORIUM_{str(error['loc'][0]).upper()}: {message}"
 
 
 @contextmanager
@@ -74,6 +82,7 @@ def run(work: Callable[[Container], Awaitable[T]]) -> T:
     """Runs one piece of work with the container's resources up."""
     container = Container()
     container.settings.override(settings())
+    configure_cli_logging()  # the audit events of what the command changes, on stderr
 
     async def main() -> T:
         async with running(container):
@@ -105,16 +114,11 @@ def serve(
         port=port,
         workers=None if reload else workers,
         reload=reload,
-        log_config=_log_config(LOGGING_CONFIG),
+        log_config=logging_config(LOGGING_CONFIG),
+        access_log=config.access_log,
+        proxy_headers=bool(config.trusted_proxies),
+        forwarded_allow_ips=",".join(config.trusted_proxies) or None,
     )
-
-
-def _log_config(uvicorn_config: dict[str, Any]) -> dict[str, Any]:
-    """Uvicorn's logging, plus ours (errors with their request ids, the audit events),
-    through the same stderr handler."""
-    config = copy.deepcopy(uvicorn_config)
-    config["loggers"]["emporium"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    return config
 
 
 @db_app.command("upgrade")
