@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from adapters.sqlalchemy.engine import create_engine
-from adapters.sqlalchemy.tables import metadata
+from adapters.sqlalchemy.schema import metadata
 
 config = context.config
 

@@ -15,8 +15,8 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from application.errors import ServiceUnavailable
-from application.ports import Clock
+from application.shared.ports import Clock
+from domain.shared.errors import ServiceUnavailable
 
 
 @dataclass(frozen=True, slots=True)

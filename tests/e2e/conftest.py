@@ -8,8 +8,7 @@ from dependency_injector import providers
 from pydantic import SecretStr
 
 from adapters.security.passwords import Argon2PasswordHasher
-from application.users.commands import Register
-from domain.users import Role
+from application.users.commands import CreateAdmin
 from entrypoints.api.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
@@ -36,9 +35,9 @@ def settings(database: str) -> Settings:
 
 def build_container(settings: Settings) -> Container:
     container = Container()
-    container.settings.override(settings)
+    container.core.settings.override(settings)
     # Real argon2id, at the lowest cost, so the suite stays fast.
-    container.hasher.override(
+    container.users.hasher.override(
         providers.Singleton(Argon2PasswordHasher, time_cost=1, memory_cost=1024, parallelism=1)
     )
     return container
@@ -96,8 +95,7 @@ async def sign_in(
 
 
 async def create_admin(container: Container, email: str = "boss@example.com") -> None:
-    register_user = container.register_user()
-    await register_user(Register(email, PASSWORD, "The Boss", role=Role.ADMIN))
+    await container.users.create_admin()(CreateAdmin(email, PASSWORD, "The Boss"))
 
 
 @pytest.fixture

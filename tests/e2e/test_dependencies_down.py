@@ -25,9 +25,10 @@ def assert_unavailable(response: httpx.Response) -> dict:  # type: ignore[type-a
 @pytest.fixture
 def dead_database(container: Container, tmp_path) -> Container:  # type: ignore[no-untyped-def]
     missing = tmp_path / "no-such-dir" / "db.sqlite"
-    container.engine.override(
-        providers.Singleton(create_engine, f"sqlite+aiosqlite:///{missing}", pool_size=1)
-    )
+    for engine in (container.core.engine, container.core.read_engine):
+        engine.override(
+            providers.Singleton(create_engine, f"sqlite+aiosqlite:///{missing}", pool_size=1)
+        )
     return container
 
 

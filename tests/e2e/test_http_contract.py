@@ -55,10 +55,10 @@ async def test_an_unexpected_error_is_a_500_without_internals(
     client: httpx.AsyncClient, container: Container, customer: dict
 ) -> None:
     class Broken:
-        async def __call__(self, token: str) -> None:
+        async def __call__(self, cmd: object) -> None:
             raise RuntimeError("SELECT secret FROM vault")
 
-    with container.authorize_access.override(providers.Factory(Broken)):
+    with container.users.authorize.override(providers.Factory(Broken)):
         response = await client.get(
             f"{API}/users/me",
             headers={"Authorization": f"Bearer {customer['tokens']['access_token']}"},

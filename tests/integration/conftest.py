@@ -2,13 +2,13 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from adapters.memory.unit_of_work import MemoryStore, MemoryUnitOfWork
+from adapters.memory.unit_of_work import MemoryReader, MemoryStore, MemoryUnitOfWork
 from adapters.sqlalchemy.engine import create_engine
-from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
-from application.ports import UnitOfWork
+from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
+from application.users.ports import UsersUnitOfWork
 from tests.fakes import EventLog
 
-MakeUow = Callable[..., UnitOfWork]
+MakeUow = Callable[..., UsersUnitOfWork]
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -26,13 +26,23 @@ def events() -> EventLog:
 
 @pytest.fixture
 async def make_uow(backend: str | None, events: EventLog) -> AsyncIterator[MakeUow]:
-    """Unit-of-work factories over each adapter: the contract tests run on all three."""
+    """Unit-of-work factories over each adapter: the contract tests run on all three.
+    ``make_uow(read_only=True)`` gives the read-only one."""
     if backend is None:
         store = MemoryStore()
-        yield lambda read_only=False: MemoryUnitOfWork(store, events, read_only=read_only)
+        yield (
+            lambda read_only=False: (
+                MemoryReader(store) if read_only else MemoryUnitOfWork(store, events)
+            )
+        )
         return
-    engine = create_engine(backend)
+    engine, read_engine = create_engine(backend), create_engine(backend, read_only=True)
     try:
-        yield lambda read_only=False: SqlUnitOfWork(engine, events, read_only=read_only)
+        yield (
+            lambda read_only=False: (
+                SqlReader(read_engine) if read_only else SqlUnitOfWork(engine, events)
+            )
+        )
     finally:
         await engine.dispose()
+        await read_engine.dispose()

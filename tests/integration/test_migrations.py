@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from adapters.sqlalchemy import migrator
 from adapters.sqlalchemy.engine import create_engine
-from adapters.sqlalchemy.tables import metadata
+from adapters.sqlalchemy.schema import metadata
 from tests.conftest import sqlite_url
 
 

@@ -11,9 +11,9 @@ from adapters.security.tokens import JwtTokenService
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from adapters.system import Uuid7Generator
-from application.errors import InvalidToken
-from application.users.admin import UpdateUserAsAdmin
-from application.users.commands import UpdateUser
+from application.users.admin import UpdateAccount
+from application.users.commands import Refresh, UpdateUser
+from application.users.errors import InvalidToken
 from application.users.sessions import RefreshSession, SessionIssuer
 from domain.users import LastAdmin, Role
 from tests.factories import UserFactory
@@ -39,11 +39,11 @@ async def test_concurrent_demotions_never_remove_every_admin(engine: AsyncEngine
             await uow.users.add(admin)
         await uow.commit()
 
-    async def demote(user_id):  # type: ignore[no-untyped-def]
-        use_case = UpdateUserAsAdmin(uow=SqlUnitOfWork(engine, EventLog()), clock=clock)
-        return await use_case(UpdateUser(user_id, role=Role.CUSTOMER))
-
-    results = await asyncio.gather(*(demote(a.id) for a in admins), return_exceptions=True)
+    # One use case, as the container builds it; each call opens its own unit of work.
+    demote = UpdateAccount(uow=lambda: SqlUnitOfWork(engine, EventLog()), clock=clock)
+    results = await asyncio.gather(
+        *(demote(UpdateUser(a.id, role=Role.CUSTOMER)) for a in admins), return_exceptions=True
+    )
 
     assert [type(r) for r in results if isinstance(r, BaseException)] == [LastAdmin]
     async with SqlUnitOfWork(engine, EventLog()) as uow:
@@ -67,20 +67,18 @@ async def test_one_refresh_token_used_twice_at_once_rotates_only_once(engine: As
         pair = await sessions.issue(uow, user)
         await uow.commit()
 
-    def refresh_session() -> RefreshSession:
-        return RefreshSession(
-            uow=SqlUnitOfWork(engine, EventLog()),
-            sessions=sessions,
-            clock=clock,
-            reuse_grace=timedelta(seconds=10),
-        )
-
+    refresh = RefreshSession(
+        uow=lambda: SqlUnitOfWork(engine, EventLog()),
+        sessions=sessions,
+        clock=clock,
+        reuse_grace=timedelta(seconds=10),
+    )
     results = await asyncio.gather(
-        *(refresh_session()(pair.refresh_token) for _ in range(RACERS)), return_exceptions=True
+        *(refresh(Refresh(pair.refresh_token)) for _ in range(RACERS)), return_exceptions=True
     )
 
     winners = [r for r in results if not isinstance(r, BaseException)]
     assert len(winners) == 1
     assert all(isinstance(r, InvalidToken) for r in results if isinstance(r, BaseException))
     # The losers were a double submit within the grace: the winner's session lives on.
-    assert await refresh_session()(winners[0].refresh_token)
+    assert await refresh(Refresh(winners[0].refresh_token))

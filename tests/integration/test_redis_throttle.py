@@ -5,7 +5,7 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.throttle import RedisLoginThrottle, ThrottleLimits
-from application.errors import ServiceUnavailable
+from domain.shared.errors import ServiceUnavailable
 
 pytestmark = pytest.mark.redis
 

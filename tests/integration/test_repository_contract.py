@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from application.ports import UserQuery
+from application.shared.ports import WriteRefused
+from application.users.commands import ListUsers
 from domain.shared.errors import ConcurrentUpdate
 from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, Role, User
-from domain.users.events import UserRegistered
+from domain.users.events import PasswordChanged, UserRegistered
 from tests.factories import UserFactory
 from tests.fakes import EventLog
 from tests.integration.conftest import MakeUow
@@ -63,7 +64,7 @@ async def test_a_second_user_with_the_same_email_is_refused(make_uow: MakeUow) -
     with pytest.raises(EmailTaken):
         await add(make_uow, UserFactory(), UserFactory(email=first.email))
     async with make_uow() as uow:
-        assert len(await uow.users.list(UserQuery(limit=10))) == 1
+        assert len(await uow.users.list(ListUsers(limit=10))) == 1
 
 
 async def test_leaving_without_commit_rolls_back(make_uow: MakeUow) -> None:
@@ -82,7 +83,7 @@ async def test_a_unit_of_work_can_be_entered_again(make_uow: MakeUow) -> None:
             await uow.users.add(user)
             await uow.commit()
     async with uow:
-        assert len(await uow.users.list(UserQuery())) == 2
+        assert len(await uow.users.list(ListUsers())) == 2
 
 
 async def test_saving_a_stale_copy_is_refused(make_uow: MakeUow) -> None:
@@ -144,7 +145,7 @@ async def test_listing_pages_by_keyset_newest_first(make_uow: MakeUow) -> None:
     seen, after = [], None
     async with make_uow(read_only=True) as uow:
         while True:
-            page = await uow.users.list(UserQuery(limit=2, after=after))
+            page = await uow.users.list(ListUsers(limit=2, after=after))
             if not page:
                 break
             seen += page
@@ -161,11 +162,11 @@ async def test_listing_filters_by_role_and_text_without_wildcards(make_uow: Make
         UserFactory(full_name="Alan_Turing"),
     )
     async with make_uow(read_only=True) as uow:
-        admins = await uow.users.list(UserQuery(role=Role.ADMIN))
-        by_email = await uow.users.list(UserQuery(text="ADA@EX"))
-        percent = await uow.users.list(UserQuery(text="100%"))
-        underscore = await uow.users.list(UserQuery(text="n_t"))
-        no_wildcard = await uow.users.list(UserQuery(text="%"))
+        admins = await uow.users.list(ListUsers(role=Role.ADMIN))
+        by_email = await uow.users.list(ListUsers(text="ADA@EX"))
+        percent = await uow.users.list(ListUsers(text="100%"))
+        underscore = await uow.users.list(ListUsers(text="n_t"))
+        no_wildcard = await uow.users.list(ListUsers(text="%"))
     assert [u.full_name for u in admins] == ["Ada Lovelace"]
     assert [u.full_name for u in by_email] == ["Ada Lovelace"]
     assert [u.full_name for u in percent] == ["Grace 100% Hopper"]
@@ -260,3 +261,56 @@ async def test_changes_after_a_commit_are_rolled_back(make_uow: MakeUow) -> None
     async with make_uow() as uow:
         assert await uow.users.get(kept.id) is not None
         assert await uow.users.get(dropped.id) is None
+
+
+async def test_events_of_an_aggregate_that_was_read_are_published_on_commit(
+    make_uow: MakeUow, events: EventLog
+) -> None:
+    user = UserFactory()
+    await add(make_uow, user)
+    async with make_uow() as uow:
+        found = await uow.users.get(user.id)
+        assert found is not None
+        found.record(PasswordChanged(found.id))  # changed in memory, never saved
+        await uow.commit()
+    assert events.published == [PasswordChanged(user.id)]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda uow, user: uow.users.add(UserFactory()), id="insert"),
+        pytest.param(lambda uow, user: uow.users.save(user), id="update"),
+        pytest.param(
+            lambda uow, user: uow.refresh_tokens.revoke_all_for_user(
+                user.id, datetime(2026, 1, 1, tzinfo=UTC)
+            ),
+            id="bulk-update",
+        ),
+        pytest.param(
+            lambda uow, user: uow.refresh_tokens.delete_expired_for_user(
+                user.id, datetime(2100, 1, 1, tzinfo=UTC)
+            ),
+            id="delete",
+        ),
+    ],
+)
+async def test_a_read_only_unit_of_work_refuses_every_write(make_uow: MakeUow, write) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    await add(make_uow, user)
+    async with make_uow() as uow:
+        await uow.refresh_tokens.add(token_for(user, "r" * 64, datetime(2026, 1, 1, tzinfo=UTC)))
+        await uow.commit()
+    reader = make_uow(read_only=True)
+    assert not hasattr(reader, "commit")
+    with pytest.raises(WriteRefused):
+        async with reader as uow:
+            stored = await uow.users.get(user.id)
+            stored.full_name = "Changed"
+            await write(uow, stored)
+    async with make_uow() as uow:
+        assert len(await uow.users.list(ListUsers(limit=10))) == 1
+        found = await uow.users.get(user.id)
+        token = await uow.refresh_tokens.get_by_hash("r" * 64)
+    assert found is not None and found.full_name == user.full_name and found.version == 1
+    assert token is not None and not token.is_revoked

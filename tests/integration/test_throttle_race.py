@@ -9,9 +9,10 @@ import pytest
 from redis.asyncio import Redis
 
 from adapters.throttle import MemoryLoginThrottle, RedisLoginThrottle, ThrottleLimits
-from application.errors import InvalidCredentials, RateLimited
-from application.ports import LoginThrottle
 from application.users.commands import ChangePassword, SignIn
+from application.users.errors import InvalidCredentials
+from application.users.ports import LoginThrottle
+from domain.shared.errors import RateLimited
 from tests.factories import UserFactory
 from tests.fakes import FakeClock, FakeHasher
 from tests.unit.conftest import Accounts

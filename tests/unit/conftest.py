@@ -1,76 +1,53 @@
-from datetime import timedelta
-
 import pytest
+from dependency_injector import providers
+from pydantic import SecretStr
 
-from adapters.memory.unit_of_work import MemoryStore, MemoryUnitOfWork
-from adapters.security.tokens import JwtTokenService
-from adapters.system import Uuid7Generator
-from adapters.throttle import MemoryLoginThrottle, ThrottleLimits
-from application.ports import LoginThrottle
-from application.users.accounts import ChangeOwnPassword, RegisterUser, UpdateOwnProfile
-from application.users.admin import (
-    CreateAdmin,
-    FindUserByEmail,
-    GetUser,
-    ListUsers,
-    UpdateUserAsAdmin,
-)
-from application.users.sessions import (
-    Authenticate,
-    AuthorizeAccess,
-    Logout,
-    RefreshSession,
-    SessionIssuer,
-)
+from adapters.memory.unit_of_work import MemoryReader, MemoryStore, MemoryUnitOfWork
+from application.users.ports import LoginThrottle
 from domain.users import User
+from entrypoints.container import Container
+from entrypoints.settings import Settings
 from tests.fakes import EventLog, FakeClock, FakeHasher
 
 
 class Accounts:
-    """The accounts use cases wired to in-memory adapters, as the container wires the real ones."""
+    """The accounts use cases as the container wires them, with its I/O overridden: the
+    in-memory units of work, a settable clock, an instant hasher."""
 
     def __init__(self, throttle: LoginThrottle | None = None) -> None:
         self.store = MemoryStore()
         self.events = EventLog()
         self.clock = FakeClock()
         self.hasher = FakeHasher()
-        self.tokens = JwtTokenService(
-            secret_key="k" * 32,
-            issuer="emporium",
-            audience="emporium-api",
-            access_ttl_seconds=900,
-            refresh_ttl_seconds=3600,
-            clock=self.clock,
+        container = Container()
+        core, users = container.core, container.users
+        core.settings.override(
+            Settings(secret_key=SecretStr("k" * 32), refresh_token_ttl=3600, _env_file=None)  # type: ignore[call-arg]
         )
-        self.throttle = throttle or MemoryLoginThrottle(ThrottleLimits(5, 50, 300), self.clock)
-        ids = Uuid7Generator()
-        uow, read_uow = self.uow(), self.uow(read_only=True)
-        sessions = SessionIssuer(tokens=self.tokens, ids=ids, clock=self.clock)
-        self.register = RegisterUser(uow=uow, hasher=self.hasher, ids=ids, clock=self.clock)
-        self.authenticate = Authenticate(
-            uow=uow,
-            read_uow=read_uow,
-            hasher=self.hasher,
-            throttle=self.throttle,
-            sessions=sessions,
-        )
-        self.refresh = RefreshSession(
-            uow=uow, sessions=sessions, clock=self.clock, reuse_grace=timedelta(seconds=10)
-        )
-        self.logout = Logout(uow=uow, clock=self.clock)
-        self.authorize = AuthorizeAccess(read_uow=read_uow, tokens=self.tokens)
-        self.update_profile = UpdateOwnProfile(uow=uow)
-        self.change_password = ChangeOwnPassword(
-            uow=uow, read_uow=read_uow, hasher=self.hasher, throttle=self.throttle, clock=self.clock
-        )
-        self.list_users = ListUsers(read_uow=read_uow)
-        self.get_user = GetUser(read_uow=read_uow)
-        self.find_user = FindUserByEmail(read_uow=read_uow)
-        self.update_user = UpdateUserAsAdmin(uow=uow, clock=self.clock)
-        self.create_admin = CreateAdmin(register=self.register, read_uow=read_uow)
+        core.clock.override(providers.Object(self.clock))
+        core.uow.override(providers.Factory(MemoryUnitOfWork, self.store, self.events))
+        core.read_uow.override(providers.Factory(MemoryReader, self.store))
+        users.hasher.override(providers.Object(self.hasher))
+        if throttle is not None:
+            users.throttle.override(providers.Object(throttle))
+        self.container = container
+        self.tokens = users.tokens()
+        self.throttle = users.throttle()
+        self.register = users.register()
+        self.authenticate = users.authenticate()
+        self.refresh = users.refresh_session()
+        self.end_session = users.end_session()
+        self.authorize = users.authorize()
+        self.update_profile = users.update_profile()
+        self.change_password = users.change_password()
+        self.list_accounts = users.list_accounts()
+        self.get_account = users.get_account()
+        self.find_by_email = users.find_by_email()
+        self.update_account = users.update_account()
+        self.create_admin = users.create_admin()
 
-    def uow(self, *, read_only: bool = False) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, self.events, read_only=read_only)
+    def uow(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store, self.events)
 
     async def add(self, *users: User) -> None:
         async with self.uow() as uow:

@@ -1,7 +1,14 @@
 import pytest
 
-from application.errors import InvalidCredentials, InvalidToken
-from application.users.commands import ChangePassword, Register, SignIn, UpdateProfile
+from application.users.commands import (
+    Authorize,
+    ChangePassword,
+    Refresh,
+    Register,
+    SignIn,
+    UpdateProfile,
+)
+from application.users.errors import InvalidCredentials, InvalidToken
 from domain.shared.errors import InvalidValue
 from domain.users import EmailTaken, Role
 from domain.users.events import PasswordChanged, UserRegistered
@@ -67,11 +74,11 @@ async def test_changing_the_password_ends_every_session(accounts: Accounts) -> N
     await accounts.change_password(ChangePassword(user.id, PASSWORD, "new password 1", CLIENT))
 
     with pytest.raises(InvalidToken):
-        await accounts.authorize(pair.access_token)
+        await accounts.authorize(Authorize(pair.access_token))
     with pytest.raises(InvalidToken):
-        await accounts.refresh(pair.refresh_token)
+        await accounts.refresh(Refresh(pair.refresh_token))
     fresh = await accounts.authenticate(SignIn(user.email.value, "new password 1", "10.0.0.1"))
-    assert (await accounts.authorize(fresh.access_token)).id == user.id
+    assert (await accounts.authorize(Authorize(fresh.access_token))).id == user.id
 
 
 async def test_registering_and_changing_the_password_are_published(accounts: Accounts) -> None:

@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from adapters.security.tokens import JwtTokenService
-from application.errors import InvalidToken
+from application.users.errors import InvalidToken
 from tests.factories import UserFactory
 from tests.fakes import FakeClock
 from tests.jwt_claims import access_claims

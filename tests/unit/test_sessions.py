@@ -3,8 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from application.errors import InvalidCredentials, InvalidToken, RateLimited
-from application.users.commands import SignIn
+from application.users.commands import Authorize, Refresh, SignIn, SignOut
+from application.users.errors import InvalidCredentials, InvalidToken
+from domain.shared.errors import RateLimited
 from tests.factories import PASSWORD, UserFactory
 from tests.unit.conftest import Accounts
 
@@ -16,7 +17,7 @@ async def test_signing_in_gives_an_access_token_for_the_user(accounts: Accounts)
     await accounts.add(user)
     pair = await accounts.authenticate(SignIn(f" {user.email.value.upper()} ", PASSWORD, CLIENT))
     assert pair.expires_in == 900
-    assert (await accounts.authorize(pair.access_token)).id == user.id
+    assert (await accounts.authorize(Authorize(pair.access_token))).id == user.id
 
 
 @pytest.mark.parametrize(
@@ -74,16 +75,16 @@ async def test_an_outdated_hash_is_upgraded_at_sign_in(accounts: Accounts) -> No
     pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
     stored = await accounts.stored(user)
     assert stored.password_hash == f"fake${PASSWORD}"
-    assert (await accounts.authorize(pair.access_token)).id == user.id
+    assert (await accounts.authorize(Authorize(pair.access_token))).id == user.id
 
 
 async def test_refreshing_rotates_the_refresh_token(accounts: Accounts) -> None:
     user = UserFactory()
     await accounts.add(user)
     first = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
-    second = await accounts.refresh(first.refresh_token)
+    second = await accounts.refresh(Refresh(first.refresh_token))
     assert second.refresh_token != first.refresh_token
-    assert (await accounts.authorize(second.access_token)).id == user.id
+    assert (await accounts.authorize(Authorize(second.access_token))).id == user.id
 
 
 async def test_a_rotated_token_reused_after_the_grace_revokes_every_session(
@@ -93,15 +94,15 @@ async def test_a_rotated_token_reused_after_the_grace_revokes_every_session(
     await accounts.add(user)
     other_device = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
     stolen = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
-    rotated = await accounts.refresh(stolen.refresh_token)
+    rotated = await accounts.refresh(Refresh(stolen.refresh_token))
     accounts.clock.advance(10)
 
     with pytest.raises(InvalidToken, match="every session"):
-        await accounts.refresh(stolen.refresh_token)
+        await accounts.refresh(Refresh(stolen.refresh_token))
 
     for token in (rotated.refresh_token, other_device.refresh_token):
         with pytest.raises(InvalidToken):
-            await accounts.refresh(token)
+            await accounts.refresh(Refresh(token))
 
 
 async def test_a_rotated_token_sent_again_within_the_grace_is_only_refused(
@@ -110,12 +111,12 @@ async def test_a_rotated_token_sent_again_within_the_grace_is_only_refused(
     user = UserFactory()
     await accounts.add(user)
     first = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
-    rotated = await accounts.refresh(first.refresh_token)
+    rotated = await accounts.refresh(Refresh(first.refresh_token))
     accounts.clock.advance(9)
 
     with pytest.raises(InvalidToken, match="revoked"):
-        await accounts.refresh(first.refresh_token)
-    assert await accounts.refresh(rotated.refresh_token)
+        await accounts.refresh(Refresh(first.refresh_token))
+    assert await accounts.refresh(Refresh(rotated.refresh_token))
 
 
 async def test_with_no_grace_any_reuse_revokes_every_session(accounts: Accounts) -> None:
@@ -123,12 +124,12 @@ async def test_with_no_grace_any_reuse_revokes_every_session(accounts: Accounts)
     user = UserFactory()
     await accounts.add(user)
     first = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
-    rotated = await accounts.refresh(first.refresh_token)
+    rotated = await accounts.refresh(Refresh(first.refresh_token))
 
     with pytest.raises(InvalidToken, match="every session"):
-        await accounts.refresh(first.refresh_token)
+        await accounts.refresh(Refresh(first.refresh_token))
     with pytest.raises(InvalidToken):
-        await accounts.refresh(rotated.refresh_token)
+        await accounts.refresh(Refresh(rotated.refresh_token))
 
 
 async def test_a_double_submit_gives_one_pair_and_keeps_the_sessions(accounts: Accounts) -> None:
@@ -137,13 +138,13 @@ async def test_a_double_submit_gives_one_pair_and_keeps_the_sessions(accounts: A
     pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
 
     results = await asyncio.gather(
-        accounts.refresh(pair.refresh_token),
-        accounts.refresh(pair.refresh_token),
+        accounts.refresh(Refresh(pair.refresh_token)),
+        accounts.refresh(Refresh(pair.refresh_token)),
         return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, BaseException)]
     assert len(winners) == 1
-    assert await accounts.refresh(winners[0].refresh_token)
+    assert await accounts.refresh(Refresh(winners[0].refresh_token))
 
 
 async def test_a_token_reused_after_logout_is_only_refused(accounts: Accounts) -> None:
@@ -151,12 +152,12 @@ async def test_a_token_reused_after_logout_is_only_refused(accounts: Accounts) -
     await accounts.add(user)
     kept = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
     gone = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
-    await accounts.logout(gone.refresh_token)
+    await accounts.end_session(SignOut(gone.refresh_token))
     accounts.clock.advance(600)
 
     with pytest.raises(InvalidToken, match="revoked"):
-        await accounts.refresh(gone.refresh_token)
-    assert await accounts.refresh(kept.refresh_token)
+        await accounts.refresh(Refresh(gone.refresh_token))
+    assert await accounts.refresh(Refresh(kept.refresh_token))
 
 
 async def test_an_expired_refresh_token_is_refused(accounts: Accounts) -> None:
@@ -165,23 +166,23 @@ async def test_an_expired_refresh_token_is_refused(accounts: Accounts) -> None:
     pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
     accounts.clock.advance(3600)
     with pytest.raises(InvalidToken):
-        await accounts.refresh(pair.refresh_token)
+        await accounts.refresh(Refresh(pair.refresh_token))
 
 
 async def test_an_unknown_refresh_token_is_refused(accounts: Accounts) -> None:
     with pytest.raises(InvalidToken):
-        await accounts.refresh("made-up")
+        await accounts.refresh(Refresh("made-up"))
 
 
 async def test_logging_out_revokes_the_refresh_token_and_is_idempotent(accounts: Accounts) -> None:
     user = UserFactory()
     await accounts.add(user)
     pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
-    await accounts.logout(pair.refresh_token)
-    await accounts.logout(pair.refresh_token)
-    await accounts.logout("never-issued")
+    await accounts.end_session(SignOut(pair.refresh_token))
+    await accounts.end_session(SignOut(pair.refresh_token))
+    await accounts.end_session(SignOut("never-issued"))
     with pytest.raises(InvalidToken):
-        await accounts.refresh(pair.refresh_token)
+        await accounts.refresh(Refresh(pair.refresh_token))
 
 
 async def test_a_refresh_token_of_a_deactivated_user_is_refused(accounts: Accounts) -> None:
@@ -195,7 +196,7 @@ async def test_a_refresh_token_of_a_deactivated_user_is_refused(accounts: Accoun
         await uow.users.save(stored)
         await uow.commit()
     with pytest.raises(InvalidToken):
-        await accounts.refresh(pair.refresh_token)
+        await accounts.refresh(Refresh(pair.refresh_token))
 
 
 async def test_an_access_token_of_a_deleted_user_is_refused(accounts: Accounts) -> None:
@@ -204,7 +205,7 @@ async def test_an_access_token_of_a_deleted_user_is_refused(accounts: Accounts) 
     pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
     accounts.store.users.clear()
     with pytest.raises(InvalidToken):
-        await accounts.authorize(pair.access_token)
+        await accounts.authorize(Authorize(pair.access_token))
 
 
 async def test_an_unknown_email_costs_a_password_check_like_a_known_one(

@@ -11,8 +11,9 @@ from uuid import UUID, uuid4
 
 import jwt
 
-from application.errors import InvalidToken
-from application.ports import AccessClaims, Clock, IssuedAccessToken
+from application.shared.ports import Clock
+from application.users.errors import InvalidToken
+from application.users.ports import AccessClaims, IssuedAccessToken
 from domain.users import User
 
 ALGORITHM = "HS256"

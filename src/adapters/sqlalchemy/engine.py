@@ -1,4 +1,10 @@
-"""Engines for SQLite (embedded default) and PostgreSQL (production)."""
+"""Engines for SQLite (embedded default) and PostgreSQL (production).
+
+Each process has two: one for units of work that write, and a read-only one whose
+connections the database itself keeps from writing. Reads on PostgreSQL autocommit
+(no BEGIN/ROLLBACK round trips); on SQLite they begin a deferred transaction, which
+takes no write lock.
+"""
 
 from typing import Any
 
@@ -12,31 +18,27 @@ CONNECT_TIMEOUT_SECONDS = 5
 POOL_TIMEOUT_SECONDS = 10
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> AsyncEngine:
     if url.startswith("postgresql"):
-        kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
+        connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS}
+        if read_only:
+            connect_args["server_settings"] = {"default_transaction_read_only": "on"}
+            kwargs.setdefault("isolation_level", "AUTOCOMMIT")
+        kwargs.setdefault("connect_args", connect_args)
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, read_only=read_only)
     return engine
 
 
-def read_only_options(engine: AsyncEngine) -> dict[str, Any]:
-    """Connection options for a unit of work that only reads: PostgreSQL autocommits
-    (no BEGIN/ROLLBACK round trips), SQLite begins a deferred transaction that takes no
-    write lock."""
-    if engine.dialect.name == "sqlite":
-        return {"sqlite_begin": "DEFERRED"}
-    return {"isolation_level": "AUTOCOMMIT"}
-
-
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
     """WAL lets readers and one writer work at once, across processes too; the busy timeout
     makes a writer wait for the lock instead of failing. The driver's own transaction
-    handling is switched off so that SQLAlchemy emits BEGIN itself: IMMEDIATE by default,
-    so a transaction that will write holds the write lock from its start and can never
-    fail half-way on a lock upgrade."""
+    handling is switched off so that SQLAlchemy emits BEGIN itself: IMMEDIATE for
+    writers, so a transaction that will write holds the write lock from its start and
+    can never fail half-way on a lock upgrade."""
+    begin = "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -46,12 +48,13 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.exec_driver_sql(begin)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -6,11 +6,13 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sqlalchemy.engine import read_only_options
-from adapters.sqlalchemy.refresh_tokens import SqlRefreshTokenRepository
-from adapters.sqlalchemy.users import SqlUserRepository
-from application.ports import EventPublisher
+from adapters.sqlalchemy.users import SqlRefreshTokenRepository, SqlUserRepository
+from application.shared.ports import EventPublisher, WriteRefused
+from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ServiceUnavailable
+
+_PG_READ_ONLY_TRANSACTION = "25006"
+_SQLITE_READONLY = 8
 
 
 def database_unreachable(error: BaseException) -> bool:
@@ -20,18 +22,25 @@ def database_unreachable(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
-class SqlUnitOfWork:
-    """One pooled connection and one transaction per ``async with``; rolled back and
-    returned to the pool on exit unless committed. A database that does not answer is
+def _write_refused(error: BaseException) -> bool:
+    """The database refused a write on a read-only connection."""
+    orig = getattr(error, "orig", None)
+    sqlstate = getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    return (
+        sqlstate == _PG_READ_ONLY_TRANSACTION
+        or getattr(orig, "sqlite_errorcode", None) == _SQLITE_READONLY
+    )
+
+
+class SqlReader:
+    """A read-only unit of work: one pooled connection of the read-only engine, whose
+    writes the database refuses (WriteRefused). A database that does not answer is
     ServiceUnavailable, whichever statement finds it out."""
 
-    def __init__(
-        self, engine: AsyncEngine, publisher: EventPublisher, *, read_only: bool = False
-    ) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._publisher = publisher
-        self._options = read_only_options(engine) if read_only else {}
         self._conn: AsyncConnection | None = None
+        self._seen: list[Aggregate] = []
 
     async def __aenter__(self) -> Self:
         if self._conn is not None:
@@ -41,8 +50,6 @@ class SqlUnitOfWork:
         except (DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
             raise ServiceUnavailable("The database does not answer") from error
         try:
-            if self._options:
-                await conn.execution_options(**self._options)
             await conn.begin()
         except BaseException as error:
             await _close_quietly(conn)
@@ -50,7 +57,8 @@ class SqlUnitOfWork:
                 raise ServiceUnavailable("The database does not answer") from error
             raise
         self._conn = conn
-        self.users = SqlUserRepository(conn)
+        self._seen = []
+        self.users = SqlUserRepository(conn, self._seen.append)
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
         return self
 
@@ -69,14 +77,27 @@ class SqlUnitOfWork:
                     await conn.close()
             else:  # the error that got us here is the one to tell
                 await _close_quietly(conn)
-        if exc is not None and database_unreachable(exc):
+        if exc is None:
+            return
+        if _write_refused(exc):
+            raise WriteRefused("a write through a read-only unit of work") from exc
+        if database_unreachable(exc):
             raise ServiceUnavailable("The database does not answer") from exc
+
+
+class SqlUnitOfWork(SqlReader):
+    """One pooled connection and one transaction per ``async with``; rolled back and
+    returned to the pool on exit unless committed."""
+
+    def __init__(self, engine: AsyncEngine, publisher: EventPublisher) -> None:
+        super().__init__(engine)
+        self._publisher = publisher
 
     async def commit(self) -> None:
         if self._conn is None:
             raise RuntimeError("commit() outside 'async with'")
         await self._conn.commit()
-        await self._publisher.publish([e for u in self.users.seen for e in u.pull_events()])
+        await self._publisher.publish([e for a in self._seen for e in a.pull_events()])
 
 
 async def _close_quietly(conn: AsyncConnection) -> None:

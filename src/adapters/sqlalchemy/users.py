@@ -1,21 +1,81 @@
-from collections.abc import Sequence
+"""The accounts context in SQL: its tables, row mapping and repositories."""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Row,
+    String,
+    Table,
+    Uuid,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import violated_unique_constraint
-from adapters.sqlalchemy.tables import users
-from application.ports import UserQuery
+from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from application.users.commands import ListUsers
+from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ConcurrentUpdate
-from domain.users import Email, EmailTaken, Role, User
+from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, Role, User
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("full_name", String(200), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("credentials_version", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("role IN ('customer', 'admin')", name="role"),
+    # The admin list pages newest first, optionally by role.
+    Index(None, "created_at", "id"),
+    Index(None, "role", "created_at", "id"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column(
+        "user_id",
+        Uuid,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_reason", String(16), nullable=True),
+    CheckConstraint("revoked_reason IN ('logout', 'rotated', 'closed')", name="revoked_reason"),
+)
 
 _EMAIL_UNIQUE = "uq_users_email"
 
 
-def _to_domain(row: Row[Any]) -> User:
+def _user_to_domain(row: Row[Any]) -> User:
     return User(
         id=row.id,
         email=Email(row.email),
@@ -29,7 +89,7 @@ def _to_domain(row: Row[Any]) -> User:
     )
 
 
-def _to_row(user: User) -> dict[str, Any]:
+def _user_to_row(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
         "email": user.email.value,
@@ -43,40 +103,63 @@ def _to_row(user: User) -> dict[str, Any]:
     }
 
 
+def _token_to_domain(row: Row[Any]) -> RefreshToken:
+    return RefreshToken(
+        id=row.id,
+        user_id=row.user_id,
+        token_hash=row.token_hash,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        revoked_reason=RevokeReason(row.revoked_reason) if row.revoked_reason else None,
+    )
+
+
+def _token_to_row(token: RefreshToken) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "user_id": token.user_id,
+        "token_hash": token.token_hash,
+        "issued_at": token.issued_at,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+        "revoked_reason": token.revoked_reason,
+    }
+
+
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 class SqlUserRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-        self.seen: list[User] = []
+    """``track`` hands every user read or written to the unit of work, which publishes
+    their events after commit."""
+
+    def __init__(self, conn: AsyncConnection, track: Callable[[Aggregate], None]) -> None:
+        self._conn, self._track = conn, track
 
     async def add(self, user: User) -> None:
         try:
-            await self._conn.execute(insert(users).values(_to_row(user)))
+            await self._conn.execute(insert(users).values(_user_to_row(user)))
         except IntegrityError as error:
             if violated_unique_constraint(error, users) == _EMAIL_UNIQUE:
                 raise EmailTaken(f"{user.email} is registered already") from None
             raise
-        self.seen.append(user)
+        self._track(user)
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         query = select(users).where(users.c.id == user_id)
         if for_update:
             query = query.with_for_update()
-        row = (await self._conn.execute(query)).one_or_none()
-        return _to_domain(row) if row else None
+        return self._found((await self._conn.execute(query)).one_or_none())
 
     async def get_by_email(self, email: Email) -> User | None:
-        row = (
-            await self._conn.execute(select(users).where(users.c.email == email.value))
-        ).one_or_none()
-        return _to_domain(row) if row else None
+        query = select(users).where(users.c.email == email.value)
+        return self._found((await self._conn.execute(query)).one_or_none())
 
     async def save(self, user: User) -> None:
-        values = _to_row(user) | {"version": user.version + 1}
+        values = _user_to_row(user) | {"version": user.version + 1}
         del values["id"], values["created_at"]
         result = await self._conn.execute(
             update(users)
@@ -86,7 +169,7 @@ class SqlUserRepository:
         if result.rowcount != 1:
             raise ConcurrentUpdate("The account changed meanwhile; try again")
         user.version += 1
-        self.seen.append(user)
+        self._track(user)
 
     async def count_active_admins(self) -> int:
         # Row locks in id order (a fixed order: no deadlocks); SQLite has none to take
@@ -99,7 +182,7 @@ class SqlUserRepository:
         )
         return len((await self._conn.execute(query)).all())
 
-    async def list(self, query: UserQuery) -> Sequence[User]:
+    async def list(self, query: ListUsers) -> Sequence[User]:
         conditions = []
         if query.role is not None:
             conditions.append(users.c.role == query.role.value)
@@ -119,4 +202,53 @@ class SqlUserRepository:
             .order_by(users.c.created_at.desc(), users.c.id.desc())
             .limit(query.limit)
         )
-        return [_to_domain(row) for row in await self._conn.execute(statement)]
+        found = [_user_to_domain(row) for row in await self._conn.execute(statement)]
+        for user in found:
+            self._track(user)
+        return found
+
+    def _found(self, row: Row[Any] | None) -> User | None:
+        if row is None:
+            return None
+        user = _user_to_domain(row)
+        self._track(user)
+        return user
+
+
+class SqlRefreshTokenRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, token: RefreshToken) -> None:
+        await self._conn.execute(insert(refresh_tokens).values(_token_to_row(token)))
+
+    async def get_by_hash(self, token_hash: str) -> RefreshToken | None:
+        row = (
+            await self._conn.execute(
+                select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+            )
+        ).one_or_none()
+        return _token_to_domain(row) if row else None
+
+    async def revoke(self, token_id: UUID, now: datetime, reason: RevokeReason) -> bool:
+        # Conditional: of two concurrent uses of one token, exactly one revokes it.
+        result = await self._conn.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.id == token_id, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=reason)
+        )
+        return result.rowcount == 1
+
+    async def revoke_all_for_user(self, user_id: UUID, now: datetime) -> None:
+        await self._conn.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason=RevokeReason.CLOSED)
+        )
+
+    async def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None:
+        await self._conn.execute(
+            delete(refresh_tokens).where(
+                refresh_tokens.c.user_id == user_id, refresh_tokens.c.expires_at <= now
+            )
+        )

@@ -1,29 +1,30 @@
 """Use cases of the operators: see and manage every account."""
 
-from dataclasses import dataclass
-from datetime import datetime
-from uuid import UUID
+from collections.abc import Callable
 
-from application.ports import Clock, UnitOfWork, UserQuery
+from application.shared.ports import Clock
 from application.users.accounts import RegisterUser
-from application.users.commands import Register, UpdateUser
+from application.users.commands import (
+    AdminAccount,
+    CreateAdmin,
+    FindUserByEmail,
+    GetUser,
+    ListUsers,
+    UpdateUser,
+    UserPage,
+)
+from application.users.ports import UsersReader, UsersUnitOfWork
 from domain.shared.errors import NotFound
 from domain.users import Email, EmailTaken, Role, User
 
 
-@dataclass(frozen=True, slots=True)
-class UserPage:
-    items: list[User]
-    next_after: tuple[datetime, UUID] | None
-
-
-class ListUsers:
-    def __init__(self, *, read_uow: UnitOfWork) -> None:
+class ListAccounts:
+    def __init__(self, *, read_uow: Callable[[], UsersReader]) -> None:
         self._read_uow = read_uow
 
-    async def __call__(self, query: UserQuery) -> UserPage:
-        peek = UserQuery(query.role, query.text, query.limit + 1, query.after)
-        async with self._read_uow as uow:
+    async def __call__(self, query: ListUsers) -> UserPage:
+        peek = ListUsers(query.role, query.text, query.limit + 1, query.after)
+        async with self._read_uow() as uow:
             users = list(await uow.users.list(peek))
         if len(users) <= query.limit:
             return UserPage(users, None)
@@ -31,41 +32,41 @@ class ListUsers:
         return UserPage(users[: query.limit], (last.created_at, last.id))
 
 
-class GetUser:
-    def __init__(self, *, read_uow: UnitOfWork) -> None:
+class GetAccount:
+    def __init__(self, *, read_uow: Callable[[], UsersReader]) -> None:
         self._read_uow = read_uow
 
-    async def __call__(self, user_id: UUID) -> User:
-        async with self._read_uow as uow:
-            user = await uow.users.get(user_id)
+    async def __call__(self, query: GetUser) -> User:
+        async with self._read_uow() as uow:
+            user = await uow.users.get(query.user_id)
         if user is None:
             raise NotFound("No such user")
         return user
 
 
-class FindUserByEmail:
-    def __init__(self, *, read_uow: UnitOfWork) -> None:
+class FindAccountByEmail:
+    def __init__(self, *, read_uow: Callable[[], UsersReader]) -> None:
         self._read_uow = read_uow
 
-    async def __call__(self, email: str) -> User:
-        async with self._read_uow as uow:
-            user = await uow.users.get_by_email(Email.parse(email))
+    async def __call__(self, query: FindUserByEmail) -> User:
+        async with self._read_uow() as uow:
+            user = await uow.users.get_by_email(Email.parse(query.email))
         if user is None:
-            raise NotFound(f"No user with email {email.strip().lower()}")
+            raise NotFound(f"No user with email {query.email.strip()}")
         return user
 
 
-class UpdateUserAsAdmin:
+class UpdateAccount:
     """Role and activation changes. The domain refuses to remove the last active admin;
     here the active admins are locked first (always in the same order), so concurrent
     changes neither both pass nor deadlock."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: Callable[[], UsersUnitOfWork], clock: Clock) -> None:
         self._uow, self._clock = uow, clock
 
     async def __call__(self, cmd: UpdateUser) -> User:
         removes_admin = cmd.is_active is False or (cmd.role not in (None, Role.ADMIN))
-        async with self._uow as uow:
+        async with self._uow() as uow:
             active_admins = await uow.users.count_active_admins() if removes_admin else 0
             user = await uow.users.get(cmd.user_id, for_update=True)
             if user is None:
@@ -82,27 +83,21 @@ class UpdateUserAsAdmin:
         return user
 
 
-@dataclass(frozen=True, slots=True)
-class AdminAccount:
-    user: User
-    created: bool
-
-
-class CreateAdmin:
+class CreateAdminAccount:
     """For operators provisioning a shop: an admin account. Running it again for an email
     that is already an active admin changes nothing and is no error; any other account
     with that email is EmailTaken (promote it with a role change instead)."""
 
-    def __init__(self, *, register: RegisterUser, read_uow: UnitOfWork) -> None:
+    def __init__(self, *, register: RegisterUser, read_uow: Callable[[], UsersReader]) -> None:
         self._register, self._read_uow = register, read_uow
 
-    async def __call__(self, email: str, password: str, full_name: str) -> AdminAccount:
+    async def __call__(self, cmd: CreateAdmin) -> AdminAccount:
         try:
-            user = await self._register(Register(email, password, full_name, role=Role.ADMIN))
+            user = await self._register.create(cmd.email, cmd.password, cmd.full_name, Role.ADMIN)
             return AdminAccount(user, created=True)
         except EmailTaken:
-            async with self._read_uow as uow:
-                existing = await uow.users.get_by_email(Email.parse(email))
+            async with self._read_uow() as uow:
+                existing = await uow.users.get_by_email(Email.parse(cmd.email))
             if existing is None or not existing.is_active_admin:
                 raise
             return AdminAccount(existing, created=False)

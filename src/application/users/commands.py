@@ -1,9 +1,11 @@
-"""The inputs and outputs of the accounts use cases: plain frozen dataclasses."""
+"""What the accounts use cases take and give: frozen dataclasses. Every use case takes
+exactly one of these; none carries a field its caller may not choose."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
-from domain.users import Role
+from domain.users import Role, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,7 +13,15 @@ class Register:
     email: str
     password: str
     full_name: str
-    role: Role = Role.CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAdmin:
+    """An operator's: an admin account (the CLI, never the public API)."""
+
+    email: str
+    password: str
+    full_name: str = "Administrator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +32,26 @@ class SignIn:
 
 
 @dataclass(frozen=True, slots=True)
+class Refresh:
+    refresh_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignOut:
+    refresh_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Authorize:
+    access_token: str
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateProfile:
+    """A partial update: ``None`` leaves a field as it is."""
+
     user_id: UUID
-    full_name: str
+    full_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +60,26 @@ class ChangePassword:
     current_password: str
     new_password: str
     client: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListUsers:
+    """A page of users, newest first; ``after`` is the (created_at, id) of the last one seen."""
+
+    role: Role | None = None
+    text: str | None = None
+    limit: int = 20
+    after: tuple[datetime, UUID] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetUser:
+    user_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class FindUserByEmail:
+    email: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +96,15 @@ class TokenPair:
     access_token: str
     expires_in: int
     refresh_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserPage:
+    items: list[User]
+    next_after: tuple[datetime, UUID] | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminAccount:
+    user: User
+    created: bool

@@ -1,20 +1,21 @@
 """Use cases of signing in and out: tokens, rotation, and the check on every request."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from application.errors import InvalidCredentials, InvalidToken, RateLimited
-from application.ports import (
-    Clock,
-    IdGenerator,
+from application.shared.ports import Clock, IdGenerator
+from application.users.commands import Authorize, Refresh, SignIn, SignOut, TokenPair
+from application.users.errors import InvalidCredentials, InvalidToken
+from application.users.ports import (
     LoginThrottle,
     PasswordHasher,
     TokenService,
-    UnitOfWork,
+    UsersReader,
+    UsersUnitOfWork,
 )
-from application.users.commands import SignIn, TokenPair
-from domain.shared.errors import InvalidValue
+from domain.shared.errors import InvalidValue, RateLimited
 from domain.users import Email, RefreshToken, RevokeReason, User
 
 
@@ -30,7 +31,7 @@ class SessionIssuer:
     def __init__(self, *, tokens: TokenService, ids: IdGenerator, clock: Clock) -> None:
         self._tokens, self._ids, self._clock = tokens, ids, clock
 
-    async def issue(self, uow: UnitOfWork, user: User) -> TokenPair:
+    async def issue(self, uow: UsersUnitOfWork, user: User) -> TokenPair:
         now = self._clock.now()
         # Housekeeping on the way: the table holds at most a lifetime's worth per user.
         await uow.refresh_tokens.delete_expired_for_user(user.id, now)
@@ -50,13 +51,14 @@ class SessionIssuer:
 
 class Authenticate:
     """Email and password to tokens. An unknown email, a wrong password and a deactivated
-    account give the same answer after the same work, so none can be told apart."""
+    account give the same answer after the same work, so none can be told apart. The
+    throttle's slot is taken before the password is checked."""
 
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
-        read_uow: UnitOfWork,
+        uow: Callable[[], UsersUnitOfWork],
+        read_uow: Callable[[], UsersReader],
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         sessions: SessionIssuer,
@@ -76,7 +78,7 @@ class Authenticate:
         )
         if user is None or not matches or not user.is_active:
             raise InvalidCredentials("Wrong email or password")
-        async with self._uow as uow:
+        async with self._uow() as uow:
             current = await uow.users.get(user.id, for_update=True)
             # The password may have changed, or the account been closed, while we hashed.
             if (
@@ -96,7 +98,7 @@ class Authenticate:
     async def _find(self, email: Email | None) -> User | None:
         if email is None:
             return None
-        async with self._read_uow as uow:
+        async with self._read_uow() as uow:
             return await uow.users.get_by_email(email)
 
 
@@ -114,15 +116,20 @@ class RefreshSession:
     refused."""
 
     def __init__(
-        self, *, uow: UnitOfWork, sessions: SessionIssuer, clock: Clock, reuse_grace: timedelta
+        self,
+        *,
+        uow: Callable[[], UsersUnitOfWork],
+        sessions: SessionIssuer,
+        clock: Clock,
+        reuse_grace: timedelta,
     ) -> None:
         self._uow, self._sessions, self._clock = uow, sessions, clock
         self._grace = reuse_grace
 
-    async def __call__(self, refresh_token: str) -> TokenPair:
+    async def __call__(self, cmd: Refresh) -> TokenPair:
         now = self._clock.now()
-        secret_hash = hash_refresh_secret(refresh_token)
-        async with self._uow as uow:
+        secret_hash = hash_refresh_secret(cmd.refresh_token)
+        async with self._uow() as uow:
             stored = await uow.refresh_tokens.get_by_hash(secret_hash)
             if stored is None or stored.is_expired(now):
                 raise InvalidToken("Unknown or expired refresh token")
@@ -141,7 +148,7 @@ class RefreshSession:
         return pair
 
     async def _refuse_reuse(
-        self, uow: UnitOfWork, stored: RefreshToken | None, now: datetime
+        self, uow: UsersUnitOfWork, stored: RefreshToken | None, now: datetime
     ) -> NoReturn:
         if stored is not None and stored.reuse_means_theft(now, self._grace):
             await uow.refresh_tokens.revoke_all_for_user(stored.user_id, now)
@@ -150,14 +157,14 @@ class RefreshSession:
         raise InvalidToken("The refresh token was revoked")
 
 
-class Logout:
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+class EndSession:
+    def __init__(self, *, uow: Callable[[], UsersUnitOfWork], clock: Clock) -> None:
         self._uow, self._clock = uow, clock
 
-    async def __call__(self, refresh_token: str) -> None:
+    async def __call__(self, cmd: SignOut) -> None:
         """Revokes the token; an unknown or revoked one is no error (logout is idempotent)."""
-        async with self._uow as uow:
-            stored = await uow.refresh_tokens.get_by_hash(hash_refresh_secret(refresh_token))
+        async with self._uow() as uow:
+            stored = await uow.refresh_tokens.get_by_hash(hash_refresh_secret(cmd.refresh_token))
             if stored is not None and not stored.is_revoked:
                 await uow.refresh_tokens.revoke(stored.id, self._clock.now(), RevokeReason.LOGOUT)
                 await uow.commit()
@@ -167,12 +174,12 @@ class AuthorizeAccess:
     """An access token to its user, on every request: the database has the last word, so
     a deactivation or a password change cuts access at once."""
 
-    def __init__(self, *, read_uow: UnitOfWork, tokens: TokenService) -> None:
+    def __init__(self, *, read_uow: Callable[[], UsersReader], tokens: TokenService) -> None:
         self._read_uow, self._tokens = read_uow, tokens
 
-    async def __call__(self, access_token: str) -> User:
-        claims = self._tokens.verify_access(access_token)
-        async with self._read_uow as uow:
+    async def __call__(self, cmd: Authorize) -> User:
+        claims = self._tokens.verify_access(cmd.access_token)
+        async with self._read_uow() as uow:
             user = await uow.users.get(claims.user_id)
         if user is None or not user.is_active:
             raise InvalidToken("The account is unknown or deactivated")

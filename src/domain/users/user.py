@@ -1,11 +1,11 @@
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from domain.shared.aggregate import Aggregate
 from domain.shared.errors import InvalidValue
-from domain.shared.events import DomainEvent
 from domain.shared.text import has_bidi_controls, is_invisible
 from domain.users.email import Email
 from domain.users.errors import LastAdmin
@@ -40,7 +40,7 @@ def _clean_full_name(full_name: str) -> str:
 
 
 @dataclass(eq=False, slots=True)
-class User:
+class User(Aggregate):
     """The account aggregate.
 
     ``credentials_version`` goes up whenever the credentials change or access is cut
@@ -57,7 +57,6 @@ class User:
     created_at: datetime
     credentials_version: int = 1
     version: int = 1
-    events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @classmethod
     def register(
@@ -79,7 +78,7 @@ class User:
             is_active=True,
             created_at=now,
         )
-        user.events.append(UserRegistered(id, email.value, role.value))
+        user.record(UserRegistered(id, email.value, role.value))
         return user
 
     @property
@@ -93,7 +92,7 @@ class User:
         """A new password: every token issued before stops working."""
         self.password_hash = new_hash
         self.credentials_version += 1
-        self.events.append(PasswordChanged(self.id))
+        self.record(PasswordChanged(self.id))
 
     def upgrade_hash(self, new_hash: str) -> None:
         """The same password under stronger hashing parameters: tokens stay valid."""
@@ -105,7 +104,7 @@ class User:
         if role is not Role.ADMIN:
             self._ensure_another_admin_remains(active_admins)
         self.role = role
-        self.events.append(RoleChanged(self.id, role.value))
+        self.record(RoleChanged(self.id, role.value))
 
     def deactivate(self, *, active_admins: int) -> None:
         if not self.is_active:
@@ -113,18 +112,13 @@ class User:
         self._ensure_another_admin_remains(active_admins)
         self.is_active = False
         self.credentials_version += 1
-        self.events.append(UserDeactivated(self.id))
+        self.record(UserDeactivated(self.id))
 
     def activate(self) -> None:
         if self.is_active:
             return
         self.is_active = True
-        self.events.append(UserActivated(self.id))
-
-    def pull_events(self) -> list[DomainEvent]:
-        """The events recorded since the last pull, handed over once."""
-        events, self.events = self.events, []
-        return events
+        self.record(UserActivated(self.id))
 
     def _ensure_another_admin_remains(self, active_admins: int) -> None:
         """``active_admins`` counts every active admin, this user included."""

@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from entrypoints.api import security
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from entrypoints.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from entrypoints.api.routers import auth, health, users
@@ -20,10 +19,9 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with running(container):
-            container.hasher()  # its start-up hash is paid here, not by the first request
+            container.users.hasher()  # its start-up hash is paid here, not by a request
             yield
 
-    container.wire(modules=[security, auth, users, health])
     app = FastAPI(
         title="Emporium",
         version="1.0.0",
@@ -36,7 +34,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     install_problem_handlers(app)
 
-    origins = container.settings().cors_origins
+    origins = container.core.settings().cors_origins
     if origins:
         app.add_middleware(
             CORSMiddleware,

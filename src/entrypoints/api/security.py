@@ -2,27 +2,27 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from application.errors import Forbidden, NotAuthenticated
+from application.users.commands import Authorize
+from application.users.errors import NotAuthenticated
 from application.users.sessions import AuthorizeAccess
+from domain.shared.errors import Forbidden
 from domain.users import Role, User
-from entrypoints.container import Container
+from entrypoints.api.dependencies import use
 
 # tokenUrl makes the Swagger UI's Authorize button sign in with the password flow.
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-@inject
 async def current_user(
     token: Annotated[str | None, Depends(bearer)],
-    authorize: Annotated[AuthorizeAccess, Depends(Provide[Container.authorize_access])],
+    authorize: Annotated[AuthorizeAccess, use(lambda c: c.users.authorize)],
 ) -> User:
     if not token:
         raise NotAuthenticated("Send 'Authorization: Bearer <access token>'")
-    return await authorize(token)
+    return await authorize(Authorize(token))
 
 
 async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:

@@ -1,17 +1,16 @@
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 
 from application.users.accounts import RegisterUser
-from application.users.commands import Register, SignIn, TokenPair
-from application.users.sessions import Authenticate, Logout, RefreshSession
+from application.users.commands import Refresh, Register, SignIn, SignOut, TokenPair
+from application.users.sessions import Authenticate, EndSession, RefreshSession
+from entrypoints.api.dependencies import use
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.schemas.users import RefreshIn, RegisterIn, TokenOut, UserOut
 from entrypoints.api.security import client_address
-from entrypoints.container import Container
 
-router = APIRouter(prefix="/auth", tags=["auth"], responses=problem_responses(413, 422))
+router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 def _token_out(pair: TokenPair) -> TokenOut:
@@ -28,10 +27,9 @@ def _token_out(pair: TokenPair) -> TokenOut:
     responses=problem_responses(409),
     summary="Create a customer account",
 )
-@inject
 async def register(
     body: RegisterIn,
-    register_user: Annotated[RegisterUser, Depends(Provide[Container.register_user])],
+    register_user: Annotated[RegisterUser, use(lambda c: c.users.register)],
 ) -> UserOut:
     user = await register_user(Register(body.email, body.password, body.full_name))
     return UserOut.of(user)
@@ -42,33 +40,30 @@ async def register(
     responses=problem_responses(401, 429),
     summary="Sign in (OAuth2 password flow: username is the email)",
 )
-@inject
 async def token(
     request: Request,
     # The OAuth2 password form (what Swagger's Authorize sends), with bounds: the
     # username keys the login throttle, so it must not be a megabyte long.
-    username: Annotated[str, Form(max_length=320, description="the email")],
-    password: Annotated[str, Form(max_length=1024)],
-    authenticate: Annotated[Authenticate, Depends(Provide[Container.authenticate])],
+    username: Annotated[str, Form(min_length=1, max_length=320, description="the email")],
+    password: Annotated[str, Form(min_length=1, max_length=1024)],
+    authenticate: Annotated[Authenticate, use(lambda c: c.users.authenticate)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
     return _token_out(await authenticate(SignIn(username, password, client_address(request))))
 
 
 @router.post("/refresh", responses=problem_responses(401), summary="Rotate a refresh token")
-@inject
 async def refresh(
     body: RefreshIn,
-    refresh_session: Annotated[RefreshSession, Depends(Provide[Container.refresh_session])],
+    refresh_session: Annotated[RefreshSession, use(lambda c: c.users.refresh_session)],
 ) -> TokenOut:
-    return _token_out(await refresh_session(body.refresh_token))
+    return _token_out(await refresh_session(Refresh(body.refresh_token)))
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a refresh token")
-@inject
 async def logout(
     body: RefreshIn,
-    logout_: Annotated[Logout, Depends(Provide[Container.logout])],
+    end_session: Annotated[EndSession, use(lambda c: c.users.end_session)],
 ) -> Response:
-    await logout_(body.refresh_token)
+    await end_session(SignOut(body.refresh_token))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

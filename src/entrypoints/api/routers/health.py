@@ -2,15 +2,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import ping
+from entrypoints.api.dependencies import use
 from entrypoints.api.problems import problem, problem_responses
-from entrypoints.container import Container
 
 router = APIRouter(prefix="/health", tags=["operations"])
 
@@ -35,11 +34,10 @@ async def _check(probe: Callable[[], Awaitable[Any]]) -> str:
     summary="Every dependency of this process answers (the database; Redis when configured)",
     responses=problem_responses(503),
 )
-@inject
 async def ready(
     request: Request,
-    engine: Annotated[AsyncEngine, Depends(Provide[Container.engine])],
-    redis: Annotated[Redis | None, Depends(Provide[Container.redis])],
+    engine: Annotated[AsyncEngine, use(lambda c: c.core.read_engine)],
+    redis: Annotated[Redis | None, use(lambda c: c.core.redis)],
 ) -> JSONResponse:
     probes: dict[str, Callable[[], Awaitable[Any]]] = {"database": lambda: ping(engine)}
     if redis is not None:

@@ -1,14 +1,19 @@
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from application.ports import UserQuery
 from application.users.accounts import ChangeOwnPassword, UpdateOwnProfile
-from application.users.admin import GetUser, ListUsers, UpdateUserAsAdmin
-from application.users.commands import ChangePassword, UpdateProfile, UpdateUser
+from application.users.admin import GetAccount, ListAccounts, UpdateAccount
+from application.users.commands import (
+    ChangePassword,
+    GetUser,
+    ListUsers,
+    UpdateProfile,
+    UpdateUser,
+)
 from domain.users import Role
+from entrypoints.api.dependencies import use
 from entrypoints.api.pagination import CursorCodec
 from entrypoints.api.problems import problem_responses
 from entrypoints.api.schemas.users import (
@@ -19,9 +24,8 @@ from entrypoints.api.schemas.users import (
     UserPageOut,
 )
 from entrypoints.api.security import CurrentAdmin, CurrentUser, client_address
-from entrypoints.container import Container
 
-router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 413, 422))
+router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("/me", summary="The signed-in user")
@@ -29,12 +33,11 @@ async def read_me(user: CurrentUser) -> UserOut:
     return UserOut.of(user)
 
 
-@router.patch("/me", summary="Update one's own profile")
-@inject
+@router.patch("/me", summary="Update one's own profile (fields left out stay as they are)")
 async def update_me(
     body: UpdateMeIn,
     user: CurrentUser,
-    update_profile: Annotated[UpdateOwnProfile, Depends(Provide[Container.update_profile])],
+    update_profile: Annotated[UpdateOwnProfile, use(lambda c: c.users.update_profile)],
 ) -> UserOut:
     return UserOut.of(await update_profile(UpdateProfile(user.id, body.full_name)))
 
@@ -42,14 +45,14 @@ async def update_me(
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(429),
     summary="Change one's password; signs out every session",
 )
-@inject
 async def change_my_password(
     request: Request,
     body: ChangePasswordIn,
     user: CurrentUser,
-    change_password: Annotated[ChangeOwnPassword, Depends(Provide[Container.change_password])],
+    change_password: Annotated[ChangeOwnPassword, use(lambda c: c.users.change_password)],
 ) -> Response:
     await change_password(
         ChangePassword(user.id, body.current_password, body.new_password, client_address(request))
@@ -57,12 +60,11 @@ async def change_my_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("", responses=problem_responses(400, 403), summary="List users (admins)")
-@inject
+@router.get("", summary="List users, newest first (admins)")
 async def list_users(
     _: CurrentAdmin,
-    list_users_: Annotated[ListUsers, Depends(Provide[Container.list_users])],
-    cursors: Annotated[CursorCodec, Depends(Provide[Container.cursors])],
+    list_accounts: Annotated[ListAccounts, use(lambda c: c.users.list_accounts)],
+    cursors: Annotated[CursorCodec, use(lambda c: c.core.cursors)],
     role: Role | None = None,
     q: Annotated[
         str | None,
@@ -71,32 +73,26 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> UserPageOut:
-    page = await list_users_(UserQuery(role, q, limit, cursors.decode(cursor)))
+    page = await list_accounts(ListUsers(role, q, limit, cursors.decode(cursor)))
     return UserPageOut(
         items=[UserOut.of(u) for u in page.items], next_cursor=cursors.encode(page.next_after)
     )
 
 
-@router.get("/{user_id}", responses=problem_responses(403, 404), summary="One user (admins)")
-@inject
+@router.get("/{user_id}", summary="One user (admins)")
 async def read_user(
     user_id: UUID,
     _: CurrentAdmin,
-    get_user: Annotated[GetUser, Depends(Provide[Container.get_user])],
+    get_account: Annotated[GetAccount, use(lambda c: c.users.get_account)],
 ) -> UserOut:
-    return UserOut.of(await get_user(user_id))
+    return UserOut.of(await get_account(GetUser(user_id)))
 
 
-@router.patch(
-    "/{user_id}",
-    responses=problem_responses(403, 404, 409),
-    summary="Change a user's role or activation (admins)",
-)
-@inject
+@router.patch("/{user_id}", summary="Change a user's role or activation (admins)")
 async def update_user(
     user_id: UUID,
     body: UpdateUserIn,
     _: CurrentAdmin,
-    update_user_: Annotated[UpdateUserAsAdmin, Depends(Provide[Container.update_user])],
+    update_account: Annotated[UpdateAccount, use(lambda c: c.users.update_account)],
 ) -> UserOut:
-    return UserOut.of(await update_user_(UpdateUser(user_id, body.role, body.is_active)))
+    return UserOut.of(await update_account(UpdateUser(user_id, body.role, body.is_active)))

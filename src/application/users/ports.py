@@ -1,24 +1,14 @@
-"""The ports: what the use cases need from the outside world, in domain terms only."""
+"""What the accounts use cases need from the outside world, in domain terms only."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
-from domain.shared.events import DomainEvent
-from domain.users import Email, RefreshToken, RevokeReason, Role, User
-
-
-@dataclass(frozen=True, slots=True)
-class UserQuery:
-    """A page of users, newest first; ``after`` is the (created_at, id) of the last one seen."""
-
-    role: Role | None = None
-    text: str | None = None
-    limit: int = 20
-    after: tuple[datetime, UUID] | None = None
+from application.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
+from application.users.commands import ListUsers
+from domain.users import Email, RefreshToken, RevokeReason, User
 
 
 class UserRepository(Protocol):
@@ -37,7 +27,8 @@ class UserRepository(Protocol):
         """Counts and, where the database can, locks the active admins until commit, so
         two concurrent demotions cannot both see another admin left."""
 
-    async def list(self, query: UserQuery) -> Sequence[User]: ...
+    async def list(self, query: ListUsers) -> Sequence[User]:
+        """At most ``query.limit`` users, newest first, after ``query.after``."""
 
 
 class RefreshTokenRepository(Protocol):
@@ -56,28 +47,12 @@ class RefreshTokenRepository(Protocol):
         revoked token coming back is how reuse is detected."""
 
 
-class EventPublisher(Protocol):
-    async def publish(self, events: Sequence[DomainEvent]) -> None: ...
-
-
-class UnitOfWork(Protocol):
-    """One transaction. ``async with uow:`` begins it; leaving without ``commit()`` rolls
-    back. The same object may be entered again, one transaction after another. After a
-    commit, it publishes the events of the aggregates it added or saved."""
-
+class UsersReader(ReadOnlyUnitOfWork, Protocol):
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
 
-    async def __aenter__(self) -> Self: ...
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
+class UsersUnitOfWork(UsersReader, UnitOfWork, Protocol): ...
 
 
 class PasswordHasher(Protocol):
@@ -106,18 +81,9 @@ class TokenService(Protocol):
     def issue_access(self, user: User, now: datetime) -> IssuedAccessToken: ...
 
     def verify_access(self, token: str) -> AccessClaims:
-        """Raises InvalidToken for anything but a well-formed, signed, unexpired access token."""
+        """Raises InvalidToken for anything but a well-formed, signed, current access token."""
 
     def new_refresh_secret(self) -> str: ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware, in UTC."""
-
-
-class IdGenerator(Protocol):
-    def new_id(self) -> UUID: ...
 
 
 class LoginThrottle(Protocol):

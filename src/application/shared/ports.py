@@ -1,0 +1,48 @@
+"""The ports every bounded context needs: transactions, time, ids, events."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from domain.shared.events import DomainEvent
+
+
+class ReadOnlyUnitOfWork(Protocol):
+    """A consistent read. ``async with uow:`` opens it; there is nothing to commit, and
+    the adapter refuses any write made through it."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class UnitOfWork(ReadOnlyUnitOfWork, Protocol):
+    """One transaction. Leaving ``async with`` without ``commit()`` rolls back. After a
+    commit, it publishes the events of every aggregate its repositories handed out or
+    stored."""
+
+    async def commit(self) -> None: ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, events: Sequence[DomainEvent]) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> UUID: ...
+
+
+class WriteRefused(RuntimeError):
+    """A write through a read-only unit of work: a bug in the use case, refused."""

@@ -1,0 +1,23 @@
+"""How an endpoint gets what the container provides: an async dependency that calls the
+provider (a singleton: built once, nothing per request) on the app's own container.
+Async, so FastAPI never sends it to its thread pool."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from dependency_injector import providers
+from fastapi import Depends, Request
+
+from entrypoints.container import Container
+
+T = TypeVar("T")
+
+
+def use(pick: Callable[[Container], providers.Provider[T]]) -> Any:
+    """``Annotated[Authenticate, use(lambda c: c.users.authenticate)]``."""
+
+    async def dependency(request: Request) -> T:
+        container: Container = request.app.state.container
+        return pick(container)()
+
+    return Depends(dependency)

@@ -1,0 +1,89 @@
+"""What every command shares: settings, the container, and errors turned into one line
+on stderr and exit code 1. Heavy modules are imported when a command runs, so that
+``emporium --help`` answers at once."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
+    from entrypoints.settings import Settings
+
+T = TypeVar("T")
+
+stdout = Console()
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str) -> typer.Exit:
+    stderr.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+def settings() -> "Settings":
+    import pydantic
+
+    from entrypoints.settings import Settings
+
+    try:
+        return Settings()
+    except pydantic.ValidationError as error:
+        details = "; ".join(_setting_error(e) for e in error.errors())
+        raise fail(f"configuration: {details}") from None
+
+
+def _setting_error(error: Any) -> str:
+    """``EMPORIUM_DATABASE_URL: not a database URL``, not pydantic's three lines."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:
+        return message
+    return f"EMPORIUM_{str(error['loc'][0]).upper()}: {message}"
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turns the errors an operator can act on into a message and exit code 1."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import DBAPIError
+
+    from domain.shared.errors import DomainError, ServiceUnavailable
+
+    try:
+        yield
+    except ServiceUnavailable as error:
+        cause = error.__cause__
+        reason = getattr(cause, "orig", None) or cause or error.detail
+        hint = "is it up, and migrated with 'emporium db upgrade'?"
+        raise fail(f"{error.detail}: {reason} ({hint})") from None
+    except DomainError as error:
+        raise fail(error.detail) from None
+    except CommandError as error:
+        raise fail(f"migrations: {error}") from None
+    except (DBAPIError, OSError) as error:
+        reason = getattr(error, "orig", None) or error
+        raise fail(
+            f"database: {reason} (is it up, and migrated with 'emporium db upgrade'?)"
+        ) from None
+
+
+def run(work: Callable[["Container"], Awaitable[T]]) -> T:
+    """Runs one piece of work with the container's connections open, and its audit
+    events on stderr."""
+    from entrypoints.container import Container, running
+    from entrypoints.logs import configure_cli_logging
+
+    container = Container()
+    container.core.settings.override(settings())
+    configure_cli_logging()
+
+    async def main() -> T:
+        async with running(container):
+            return await work(container)
+
+    with reported():
+        return asyncio.run(main())

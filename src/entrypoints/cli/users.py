@@ -1,0 +1,150 @@
+"""emporium users: accounts, through the same use cases as the API."""
+
+import json
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from domain.users import Role
+from entrypoints.cli.common import run, stderr, stdout
+
+if TYPE_CHECKING:
+    from application.users.commands import AdminAccount, UpdateUser
+    from domain.users import User
+    from entrypoints.container import Container
+
+app = typer.Typer(help="Accounts.", no_args_is_help=True)
+
+_COLUMNS = {
+    "id": "id",
+    "email": "email",
+    "name": "full_name",
+    "role": "role",
+    "active": "is_active",
+    "created": "created_at",
+}
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(help="The admin's email.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted when left out."
+        ),
+    ],
+    full_name: Annotated[str, typer.Option(help="Display name.")] = "Administrator",
+) -> None:
+    """Create an admin account. An existing active admin with that email is left as it is."""
+    from application.users.admin import CreateAdminAccount
+    from application.users.commands import CreateAdmin
+
+    async def work(container: "Container") -> "AdminAccount":
+        create: CreateAdminAccount = container.users.create_admin()
+        return await create(CreateAdmin(email, password, full_name))
+
+    account = run(work)
+    if account.created:
+        stderr.print(f"Created admin {account.user.email} ({account.user.id}).")
+    else:
+        stderr.print(f"{account.user.email} is an active admin already; nothing changed.")
+
+
+def _user_fields(user: "User") -> dict[str, object]:
+    return {
+        "id": str(user.id),
+        "email": user.email.value,
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "is_active": user.is_active,
+        "created_at": user.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+async def _all_users(container: "Container", role: Role | None) -> AsyncIterator["User"]:
+    from application.users.commands import ListUsers
+
+    list_accounts = container.users.list_accounts()
+    after = None
+    while True:
+        page = await list_accounts(ListUsers(role=role, limit=100, after=after))
+        for user in page.items:
+            yield user
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+@app.command("list")
+def list_users(
+    role: Annotated[Role | None, typer.Option(help="Only this role.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+) -> None:
+    """List accounts, newest first: a table on a terminal, tab-separated lines in a pipe."""
+    table = not as_json and sys.stdout.isatty()
+
+    async def work(container: "Container") -> list["User"]:
+        kept = []
+        if not as_json and not table:
+            typer.echo("\t".join(_COLUMNS))
+        async for user in _all_users(container, role):
+            fields = _user_fields(user)
+            if as_json:  # streamed: no page is held but the current one
+                typer.echo(json.dumps(fields))
+            elif table:
+                kept.append(user)
+            else:  # one line per user, whatever the width: ids are copied from here
+                typer.echo("\t".join(str(fields[key]) for key in _COLUMNS.values()))
+        return kept
+
+    found = run(work)
+    if table:
+        from rich.table import Column, Table
+
+        rich_table = Table(*(Column(h, overflow="fold") for h in _COLUMNS))
+        for user in found:
+            fields = _user_fields(user)
+            rich_table.add_row(*(str(fields[key]) for key in _COLUMNS.values()))
+        stdout.print(rich_table)
+
+
+def _update_by_email(email: str, change: Callable[["User"], "UpdateUser"]) -> "User":
+    from application.users.admin import FindAccountByEmail, UpdateAccount
+    from application.users.commands import FindUserByEmail
+
+    async def work(container: "Container") -> "User":
+        find: FindAccountByEmail = container.users.find_by_email()
+        update: UpdateAccount = container.users.update_account()
+        return await update(change(await find(FindUserByEmail(email))))
+
+    return run(work)
+
+
+@app.command("set-role")
+def set_role(email: str, role: Role) -> None:
+    """Give the account EMAIL the role ROLE (the last active admin keeps theirs)."""
+    from application.users.commands import UpdateUser
+
+    user = _update_by_email(email, lambda u: UpdateUser(u.id, role=role))
+    stderr.print(f"{user.email} is now {user.role.value}.")
+
+
+@app.command("deactivate")
+def deactivate(email: str) -> None:
+    """Deactivate EMAIL: its sessions end at once (never the last active admin)."""
+    from application.users.commands import UpdateUser
+
+    user = _update_by_email(email, lambda u: UpdateUser(u.id, is_active=False))
+    stderr.print(f"{user.email} is deactivated.")
+
+
+@app.command("activate")
+def activate(email: str) -> None:
+    """Activate EMAIL again."""
+    from application.users.commands import UpdateUser
+
+    user = _update_by_email(email, lambda u: UpdateUser(u.id, is_active=True))
+    stderr.print(f"{user.email} is active.")

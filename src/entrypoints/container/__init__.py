@@ -1,0 +1,33 @@
+"""The composition root: the one place that knows which adapter serves which port.
+
+One sub-container per bounded context, on a core that every context shares. Use cases
+are singletons, built once: they hold their ports and unit-of-work *factories*; the
+per-request part is the unit of work each call opens.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from dependency_injector import containers, providers
+
+from entrypoints.container.core import Core
+from entrypoints.container.users import Users
+
+
+class Container(containers.DeclarativeContainer):
+    core = providers.Container(Core)
+    users = providers.Container(Users, core=core)
+
+
+@asynccontextmanager
+async def running(container: Container) -> AsyncIterator[Container]:
+    """The container, with its connections (database pools, Redis) closed after."""
+    try:
+        yield container
+    finally:
+        await container.core.engine().dispose()
+        await container.core.read_engine().dispose()
+        redis = container.core.redis()
+        if redis is not None:
+            await redis.aclose()
+        container.reset_singletons()

@@ -1,0 +1,48 @@
+"""What every context shares: settings, time, ids, the database, Redis, events."""
+
+from dependency_injector import containers, providers
+from redis.asyncio import Redis
+
+from adapters.events import LoggingEventPublisher
+from adapters.sqlalchemy.engine import create_engine
+from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
+from adapters.system import SystemClock, Uuid7Generator
+from entrypoints.api.pagination import CursorCodec
+from entrypoints.settings import Settings
+
+REDIS_TIMEOUT_SECONDS = 2
+
+
+def redis_client(settings: Settings) -> Redis | None:
+    """The Redis client when one is configured; its calls give up after two seconds. It
+    connects on first use, and again after Redis comes back."""
+    if settings.redis_url is None:
+        return None
+    return Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+    )
+
+
+class Core(containers.DeclarativeContainer):
+    settings = providers.Singleton(Settings)
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid7Generator)
+    # Built on first use (nothing connects until a unit of work asks); closed by running().
+    engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        pool_size=settings.provided.database_pool_size,
+    )
+    read_engine = providers.Singleton(
+        create_engine,
+        settings.provided.database_url,
+        read_only=True,
+        pool_size=settings.provided.database_pool_size,
+    )
+    redis = providers.Singleton(redis_client, settings=settings)
+    events = providers.Singleton(LoggingEventPublisher)
+    uow = providers.Factory(SqlUnitOfWork, engine=engine, publisher=events)
+    read_uow = providers.Factory(SqlReader, engine=read_engine)
+    cursors = providers.Singleton(CursorCodec, signing_key=settings.provided.signing_key)
