@@ -2,12 +2,9 @@
 workers in production mode, and a client making many requests at once over HTTP."""
 
 import asyncio
+import json
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,15 +12,9 @@ import httpx
 import pytest
 
 from tests.conftest import sqlite_url
+from tests.e2e.servers import EMPORIUM, emporium, free_port, running_server
 
-EMPORIUM = str(Path(sys.executable).parent / "emporium")
 CLIENTS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -39,10 +30,6 @@ def environment(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str
     }
 
 
-def emporium(env: dict[str, str], cwd: Path, *args: str) -> None:
-    subprocess.run([EMPORIUM, *args], env=env, cwd=cwd, check=True, capture_output=True, timeout=60)
-
-
 @pytest.fixture
 def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
     emporium(environment, tmp_path, "db", "upgrade")
@@ -56,33 +43,12 @@ def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
         "--password",
         "ops-password",
     )
-    port = free_port()
-    process = subprocess.Popen(
-        [EMPORIUM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=environment,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server did not start: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-            time.sleep(0.2)
+    with running_server(environment, tmp_path, workers=2) as (base, log):
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        _, log = process.communicate(timeout=15)
-    # The audit log (the server's stderr) saw every registration.
-    assert log.decode().count('"event": "UserRegistered"') == CLIENTS
+    # The audit log (the server's stderr) saw every registration, one JSON line each.
+    registrations = [line for line in log if '"event": "UserRegistered"' in line]
+    assert len(registrations) == CLIENTS
+    assert all(json.loads(line)["event"] == "UserRegistered" for line in registrations)
 
 
 async def test_many_clients_at_once_against_two_workers(server: str) -> None:

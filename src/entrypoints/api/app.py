@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
@@ -22,7 +23,8 @@ def create_app(container: Container) -> FastAPI:
             container.users.hasher()  # its start-up hash is paid here, not by a request
             yield
 
-    app = FastAPI(
+    # The docs pages load their scripts from this package, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="Emporium",
         version="1.0.0",
         description="E-commerce backend: accounts, catalog and orders.",

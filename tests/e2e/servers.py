@@ -1,0 +1,60 @@
+"""Real server processes, as an operator starts them: for tests that need a socket."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+EMPORIUM = str(Path(sys.executable).parent / "emporium")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def emporium(env: dict[str, str], cwd: Path, *args: str) -> None:
+    subprocess.run([EMPORIUM, *args], env=env, cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+@contextmanager
+def running_server(
+    env: dict[str, str], cwd: Path, *, workers: int = 1
+) -> Iterator[tuple[str, list[str]]]:
+    """``emporium serve`` on a free port until ready: (base URL, the lines of its stderr,
+    filled in once it has stopped)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [EMPORIUM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    log: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the server did not start: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+            time.sleep(0.2)
+        yield base, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+        log.extend(err.decode().splitlines())

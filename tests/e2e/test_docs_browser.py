@@ -1,0 +1,91 @@
+"""The interactive docs in a real browser, on a machine without internet: Swagger UI
+loads from the server alone, signs in through the password flow and calls the API."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.servers import emporium, running_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("EMPORIUM_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        message = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+        if os.environ.get("EMPORIUM_TEST_CHROMIUM"):
+            pytest.fail(message)
+        pytest.skip(message + "; set EMPORIUM_TEST_CHROMIUM to require it")
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    env = os.environ | {
+        "EMPORIUM_SECRET_KEY": "a-browser-test-key-that-is-long-enough",
+        "EMPORIUM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
+    }
+    emporium(env, tmp_path, "db", "upgrade")
+    emporium(
+        env,
+        tmp_path,
+        "users",
+        "create-admin",
+        "--email",
+        "ops@example.com",
+        "--password",
+        "ops-pass1",
+    )
+    with running_server(env, tmp_path) as (base, _):
+        yield base
+
+
+def test_swagger_ui_signs_in_and_calls_the_api_offline(chromium: str, server: str) -> None:
+    from playwright.sync_api import Route, expect, sync_playwright
+
+    elsewhere: list[str] = []
+
+    def only_this_server(route: Route) -> None:
+        if urlsplit(route.request.url).netloc == urlsplit(server).netloc:
+            route.continue_()
+        else:  # a CDN, say: the machine has no internet, so neither does the test
+            # Redoc's "by Redocly" badge is an image from its CDN: cosmetic, not counted.
+            if route.request.resource_type != "image":
+                elsewhere.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        try:
+            page = browser.new_page()
+            page.route("**/*", only_this_server)
+            page.goto(f"{server}/docs")
+            page.locator("button.authorize").first.click()
+            page.locator("#oauth_username").fill("ops@example.com")
+            page.locator("#oauth_password").fill("ops-pass1")
+            page.locator(".auth-btn-wrapper button.authorize").click()
+            expect(page.locator(".auth-container")).to_contain_text("Authorized")
+            page.locator("button.btn-done").click()
+
+            operation = page.locator("#operations-users-read_me_api_v1_users_me_get")
+            operation.locator(".opblock-summary").click()
+            operation.locator("button.try-out__btn").click()
+            operation.locator("button.execute").click()
+            status = operation.locator(".live-responses-table tbody .response-col_status").first
+            expect(status).to_contain_text("200", timeout=10_000)
+            expect(operation.locator(".live-responses-table")).to_contain_text("ops@example.com")
+
+            page.goto(f"{server}/redoc")
+            expect(page.locator("h1").first).to_contain_text("Emporium", timeout=10_000)
+        finally:
+            browser.close()
+    assert elsewhere == []
