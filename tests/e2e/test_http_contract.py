@@ -80,3 +80,40 @@ async def test_the_docs_offer_the_password_flow(client: httpx.AsyncClient) -> No
     assert flows["password"]["tokenUrl"] == f"{API}/auth/token"
     assert (await client.get("/docs")).status_code == 200
     assert "Problem" in schema["components"]["schemas"]
+
+
+async def test_a_405_allows_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.delete(f"{API}/users/me")
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, HEAD, PATCH"
+
+
+async def test_a_413_is_shaped_and_serialised_like_every_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    too_large = await client.post(
+        f"{API}/auth/register",
+        content=b"{" + b" " * (1024 * 1024) + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    other = await client.get(f"{API}/nowhere")
+    assert too_large.json().keys() == other.json().keys()
+    assert b'","' in too_large.content and b'","' in other.content  # compact, alike
+
+
+async def test_every_error_answer_in_the_schema_is_a_problem(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if status[0] in "45":
+                    assert answer["content"] == {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    }, (method, path, status)
+    me = schema["paths"][f"{API}/users/me"]
+    assert sorted(me["get"]["responses"]) == ["200", "401", "503"]
+    assert "400" in schema["paths"][f"{API}/users"]["get"]["responses"]
+    assert "403" in schema["paths"][f"{API}/users"]["get"]["responses"]
+    assert {"400", "413", "422"} <= me["patch"]["responses"].keys()

@@ -155,3 +155,25 @@ async def test_a_search_with_control_characters_is_a_422(
 ) -> None:
     response = await client.get(f"{API}/users", params={"q": "a\u0000"}, headers=admin["headers"])
     assert_problem(response, 422, "validation_error")
+
+
+async def test_an_empty_patch_of_ones_profile_changes_nothing(
+    client: httpx.AsyncClient, customer: dict
+) -> None:
+    headers = bearer(customer["tokens"]["access_token"])
+    before = (await client.get(f"{API}/users/me", headers=headers)).json()
+    response = await client.patch(f"{API}/users/me", json={}, headers=headers)
+    assert response.status_code == 200 and response.json() == before
+
+
+@pytest.mark.parametrize("is_active", [0, 1, "true", "false", None])
+async def test_json_types_are_strict(
+    client: httpx.AsyncClient, admin: dict, customer: dict, is_active: object
+) -> None:
+    response = await client.patch(
+        f"{API}/users/{customer['id']}", json={"is_active": is_active}, headers=admin["headers"]
+    )
+    if is_active is None:  # null is "leave it as it is"
+        assert response.status_code == 200 and response.json()["is_active"] is True
+    else:
+        assert_problem(response, 422, "validation_error")

@@ -1,27 +1,44 @@
 """Rules for text people will read: what may hide in it, and what may pose as something
-else."""
+else. The character classes are regular-expression classes, so the API's schema can
+state the very same rules."""
 
+import re
 import unicodedata
 
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
 # Bidirectional overrides and isolates reorder what is displayed around them.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_CLASS = r"\u202a-\u202e\u2066-\u2069"
+# Characters that show as nothing: soft hyphen, zero-width spaces, joiners and marks,
+# word joiners, variation selectors, fillers, the byte-order mark.
+INVISIBLE_CLASS = (
+    r"\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+)
+
+_BIDI = re.compile(f"[{BIDI_CLASS}]")
+_CONTROL = re.compile(f"[{CONTROL_CLASS}]")
+_VISIBLE = re.compile(rf"[^\s{CONTROL_CLASS}{INVISIBLE_CLASS}]")
 # Scripts that are written together in one word (Japanese mixes all three).
 _SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK"}
 
 
 def has_hidden_characters(text: str) -> bool:
     """Control characters, format characters (zero-width joiners, soft hyphens, bidi
-    controls) and unassigned code points: nothing a reader can see or trust."""
+    controls), unassigned and private code points: nothing a reader can see or trust."""
     return any(unicodedata.category(char) in ("Cc", "Cf", "Cn", "Co", "Cs") for char in text)
 
 
+def has_control_characters(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
 def has_bidi_controls(text: str) -> bool:
-    return any(char in _BIDI_CONTROLS for char in text)
+    return _BIDI.search(text) is not None
 
 
 def is_invisible(text: str) -> bool:
-    """Nothing but spaces, format and control characters: it would show as nothing."""
-    return all(char.isspace() or unicodedata.category(char)[0] in "CZ" for char in text)
+    """Nothing but spaces, controls and invisible characters: it would show as nothing."""
+    return _VISIBLE.search(text) is None
 
 
 def _script(char: str) -> str | None:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import InvalidValue
-from domain.shared.text import has_bidi_controls, is_invisible
+from domain.shared.text import has_bidi_controls, has_control_characters, is_invisible
 from domain.users.email import Email
 from domain.users.errors import LastAdmin
 from domain.users.events import (
@@ -32,7 +32,7 @@ def _clean_full_name(full_name: str) -> str:
     cleaned = unicodedata.normalize("NFC", " ".join(full_name.split()))
     if not 1 <= len(cleaned) <= FULL_NAME_MAX_LENGTH:
         raise InvalidValue("full_name", f"A name has 1 to {FULL_NAME_MAX_LENGTH} characters")
-    if any(unicodedata.category(char) == "Cc" for char in cleaned) or has_bidi_controls(cleaned):
+    if has_control_characters(cleaned) or has_bidi_controls(cleaned):
         raise InvalidValue("full_name", "A name has no control or bidi-override characters")
     if is_invisible(cleaned):
         raise InvalidValue("full_name", "A name has at least one visible character")

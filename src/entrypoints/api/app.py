@@ -4,10 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi_offline import FastAPIOffline
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from entrypoints.api.openapi import install_openapi
 from entrypoints.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from entrypoints.api.routers import auth, health, users
 from entrypoints.container import Container, running
@@ -33,8 +34,10 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(users.router, prefix=API_PREFIX)
+    app.include_router(users.admin_router, prefix=API_PREFIX)
     app.include_router(health.router)
     install_problem_handlers(app)
+    install_openapi(app)
 
     origins = container.core.settings().cors_origins
     if origins:

@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +24,7 @@ from domain.shared.errors import (
     TryLater,
     Unauthenticated,
 )
+from entrypoints.api.openapi import allowed_methods
 
 logger = logging.getLogger("emporium.api")
 
@@ -57,19 +57,6 @@ def status_of(error: type[DomainError]) -> int:
         if family in STATUS_BY_FAMILY:
             return STATUS_BY_FAMILY[family]
     raise LookupError(f"{error.__name__} belongs to no error family")
-
-
-class Problem(BaseModel):
-    """The body of every error answer (``application/problem+json``)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-    instance: str
-    request_id: str
-    errors: list[dict[str, Any]] | None = None
 
 
 class ProblemResponse(JSONResponse):
@@ -114,15 +101,16 @@ def problem(
     return ProblemResponse(body | extra, status_code=status, headers=headers)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` entry documenting problem answers in the OpenAPI schema."""
+def raises(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry of a route: the domain errors it raises, by status, with
+    their codes. (The answers that follow from the route's shape are added on their own:
+    see openapi.py.)"""
+    codes: dict[int, list[str]] = {}
+    for error in errors:
+        codes.setdefault(status_of(error), []).append(error.code)
     return {
-        status: {
-            "model": Problem,
-            "content": {"application/problem+json": {}},
-            "description": HTTPStatus(status).phrase,
-        }
-        for status in statuses
+        status: {"description": f"{HTTPStatus(status).phrase}: {', '.join(sorted(found))}"}
+        for status, found in codes.items()
     }
 
 
@@ -178,13 +166,16 @@ async def _validation_error(request: Request, error: Exception) -> ProblemRespon
 async def _http_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, HTTPException)
     code = _FRAMEWORK_CODES.get(error.status_code, "http_error")
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
     return problem(
         request,
         code=code,
         title=HTTPStatus(error.status_code).phrase,
         detail=str(error.detail),
         status=error.status_code,
-        headers=dict(error.headers or {}),
+        headers=headers,
     )
 
 

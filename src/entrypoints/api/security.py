@@ -32,7 +32,6 @@ async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-CurrentAdmin = Annotated[User, Depends(current_admin)]
 
 
 def client_address(request: Request) -> str:

@@ -4,9 +4,12 @@ from fastapi import APIRouter, Form, Request, Response, status
 
 from application.users.accounts import RegisterUser
 from application.users.commands import Refresh, Register, SignIn, SignOut, TokenPair
+from application.users.errors import InvalidCredentials, InvalidToken
 from application.users.sessions import Authenticate, EndSession, RefreshSession
+from domain.shared.errors import RateLimited
+from domain.users import EmailTaken
 from entrypoints.api.dependencies import use
-from entrypoints.api.problems import problem_responses
+from entrypoints.api.problems import raises
 from entrypoints.api.schemas.users import RefreshIn, RegisterIn, TokenOut, UserOut
 from entrypoints.api.security import client_address
 
@@ -24,7 +27,7 @@ def _token_out(pair: TokenPair) -> TokenOut:
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409),
+    responses=raises(EmailTaken),
     summary="Create a customer account",
 )
 async def register(
@@ -37,7 +40,7 @@ async def register(
 
 @router.post(
     "/token",
-    responses=problem_responses(401, 429),
+    responses=raises(InvalidCredentials, RateLimited),
     summary="Sign in (OAuth2 password flow: username is the email)",
 )
 async def token(
@@ -52,7 +55,7 @@ async def token(
     return _token_out(await authenticate(SignIn(username, password, client_address(request))))
 
 
-@router.post("/refresh", responses=problem_responses(401), summary="Rotate a refresh token")
+@router.post("/refresh", responses=raises(InvalidToken), summary="Rotate a refresh token")
 async def refresh(
     body: RefreshIn,
     refresh_session: Annotated[RefreshSession, use(lambda c: c.users.refresh_session)],

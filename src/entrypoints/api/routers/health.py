@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import ping
 from entrypoints.api.dependencies import use
-from entrypoints.api.problems import problem, problem_responses
+from entrypoints.api.problems import problem
 
 router = APIRouter(prefix="/health", tags=["operations"])
 
@@ -32,7 +32,7 @@ async def _check(probe: Callable[[], Awaitable[Any]]) -> str:
 @router.get(
     "/ready",
     summary="Every dependency of this process answers (the database; Redis when configured)",
-    responses=problem_responses(503),
+    responses={503: {"description": "Service Unavailable: service_unavailable"}},
 )
 async def ready(
     request: Request,

@@ -1,7 +1,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from application.users.accounts import ChangeOwnPassword, UpdateOwnProfile
 from application.users.admin import GetAccount, ListAccounts, UpdateAccount
@@ -12,10 +12,12 @@ from application.users.commands import (
     UpdateProfile,
     UpdateUser,
 )
-from domain.users import Role
+from application.users.errors import InvalidCredentials
+from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
+from domain.users import LastAdmin, Role
 from entrypoints.api.dependencies import use
 from entrypoints.api.pagination import CursorCodec
-from entrypoints.api.problems import problem_responses
+from entrypoints.api.problems import raises
 from entrypoints.api.schemas.users import (
     ChangePasswordIn,
     UpdateMeIn,
@@ -23,9 +25,16 @@ from entrypoints.api.schemas.users import (
     UserOut,
     UserPageOut,
 )
-from entrypoints.api.security import CurrentAdmin, CurrentUser, client_address
+from entrypoints.api.security import CurrentUser, client_address, current_admin
 
 router = APIRouter(prefix="/users", tags=["users"])
+# Every route of this one is for admins only: checked, and documented (403), once.
+admin_router = APIRouter(
+    prefix="/users",
+    tags=["users"],
+    dependencies=[Depends(current_admin)],
+    responses=raises(Forbidden),
+)
 
 
 @router.get("/me", summary="The signed-in user")
@@ -45,7 +54,7 @@ async def update_me(
 @router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(429),
+    responses=raises(InvalidCredentials, RateLimited),
     summary="Change one's password; signs out every session",
 )
 async def change_my_password(
@@ -60,9 +69,8 @@ async def change_my_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("", summary="List users, newest first (admins)")
+@admin_router.get("", summary="List users, newest first (admins)")
 async def list_users(
-    _: CurrentAdmin,
     list_accounts: Annotated[ListAccounts, use(lambda c: c.users.list_accounts)],
     cursors: Annotated[CursorCodec, use(lambda c: c.core.cursors)],
     role: Role | None = None,
@@ -79,20 +87,22 @@ async def list_users(
     )
 
 
-@router.get("/{user_id}", summary="One user (admins)")
+@admin_router.get("/{user_id}", responses=raises(NotFound), summary="One user (admins)")
 async def read_user(
     user_id: UUID,
-    _: CurrentAdmin,
     get_account: Annotated[GetAccount, use(lambda c: c.users.get_account)],
 ) -> UserOut:
     return UserOut.of(await get_account(GetUser(user_id)))
 
 
-@router.patch("/{user_id}", summary="Change a user's role or activation (admins)")
+@admin_router.patch(
+    "/{user_id}",
+    responses=raises(NotFound, LastAdmin, ConcurrentUpdate),
+    summary="Change a user's role or activation (admins)",
+)
 async def update_user(
     user_id: UUID,
     body: UpdateUserIn,
-    _: CurrentAdmin,
     update_account: Annotated[UpdateAccount, use(lambda c: c.users.update_account)],
 ) -> UserOut:
     return UserOut.of(await update_account(UpdateUser(user_id, body.role, body.is_active)))

@@ -2,10 +2,13 @@ from datetime import datetime
 from typing import Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from domain.shared.errors import InvalidValue
+from domain.shared.text import BIDI_CLASS, CONTROL_CLASS, INVISIBLE_CLASS
 from domain.users import Email, Role, User
+from domain.users.email import MAX_LENGTH as EMAIL_MAX_LENGTH
+from domain.users.email import MAX_LOCAL_LENGTH as EMAIL_MAX_LOCAL_LENGTH
 from domain.users.password import MAX_LENGTH as PASSWORD_MAX
 from domain.users.password import MIN_LENGTH as PASSWORD_MIN
 from domain.users.user import FULL_NAME_MAX_LENGTH
@@ -19,12 +22,34 @@ def _email(value: str) -> str:
         raise ValueError(error.detail) from None
 
 
+_HIDDEN = rf"\s@{CONTROL_CLASS}{BIDI_CLASS}{INVISIBLE_CLASS}"
 EmailField = Annotated[
-    str, Field(max_length=320, examples=["ada@example.com"]), AfterValidator(_email)
+    str,
+    Field(
+        max_length=EMAIL_MAX_LENGTH,
+        pattern=rf"^[^{_HIDDEN}]{{1,{EMAIL_MAX_LOCAL_LENGTH}}}@[^{_HIDDEN}]+\.[^{_HIDDEN}.]+$",
+        # Beyond what a pattern can say (hence a format of its own): compared after NFKC
+        # case folding, no unassigned or private-use characters, one script per label.
+        json_schema_extra={"format": "emporium-email"},
+        description=(
+            "Compared after NFKC case folding (so look-alike spellings are one address). "
+            "Refused: unassigned or private-use characters, and a part that mixes scripts, "
+            "such as a Cyrillic letter among Latin ones."
+        ),
+        examples=["ada@example.com"],
+    ),
+    AfterValidator(_email),
 ]
 NewPassword = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 FullName = Annotated[
-    str, Field(min_length=1, max_length=FULL_NAME_MAX_LENGTH, examples=["Ada Lovelace"])
+    str,
+    Field(
+        min_length=1,
+        max_length=FULL_NAME_MAX_LENGTH,
+        # At least one visible character; no control or bidi-override characters.
+        pattern=rf"^(?=.*[^\s{CONTROL_CLASS}{INVISIBLE_CLASS}])[^{CONTROL_CLASS}{BIDI_CLASS}]+$",
+        examples=["Ada Lovelace"],
+    ),
 ]
 
 
@@ -35,7 +60,9 @@ class RegisterIn(RequestBody):
 
 
 class UpdateMeIn(RequestBody):
-    full_name: FullName
+    """A partial update: a field left out (or null) stays as it is."""
+
+    full_name: FullName | None = None
 
 
 class ChangePasswordIn(RequestBody):
@@ -45,7 +72,7 @@ class ChangePasswordIn(RequestBody):
 
 class UpdateUserIn(RequestBody):
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class RefreshIn(RequestBody):

@@ -1,0 +1,95 @@
+"""The OpenAPI document, made to tell the truth about errors.
+
+Each operation lists the problem answers it can really give, and only those: the ones
+its route declares (the domain errors it raises, 403 for the admin routers), and the
+ones that follow from its shape (a body can be malformed, too large or invalid;
+parameters can be invalid; a signed-in operation can refuse a token; a cursor can be
+forged; the database can be down). All are ``application/problem+json`` with the
+Problem schema.
+"""
+
+import re
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.routing import compile_path
+
+from entrypoints.api.schemas.common import Problem
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _statuses_of_its_shape(path: str, operation: dict[str, Any]) -> set[int]:
+    parameters = operation.get("parameters", [])
+    statuses = set()
+    if "requestBody" in operation:
+        statuses |= {400, 413, 422}
+    if parameters:
+        statuses.add(422)
+    if operation.get("security"):
+        statuses.add(401)
+    if any(p["name"] == "cursor" and p["in"] == "query" for p in parameters):
+        statuses.add(400)
+    if path.startswith("/api/"):
+        statuses.add(503)  # every API operation needs the database
+    return statuses
+
+
+def _problem_responses(path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    declared: dict[str, Any] = operation["responses"]
+    statuses = _statuses_of_its_shape(path, operation)
+    statuses |= {int(s) for s in declared if s[0] in "45"}
+    answers = {status: body for status, body in declared.items() if status[0] not in "45"}
+    for status in sorted(statuses):
+        description = declared.get(str(status), {}).get("description")
+        answers[str(status)] = {
+            "description": description or HTTPStatus(status).phrase,
+            "content": _PROBLEM,
+        }
+    return answers
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema()
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
+            for path, operations in schema["paths"].items():
+                for method, operation in operations.items():
+                    if method in _METHODS:
+                        operation["responses"] = _problem_responses(path, operation)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the API serves at ``path``, for a 405's ``Allow`` header."""
+    for pattern, methods in _method_table(app):
+        if pattern.match(path):
+            return methods
+    return []
+
+
+@cache
+def _method_table(app: FastAPI) -> list[tuple[re.Pattern[str], list[str]]]:
+    table = []
+    for path, operations in app.openapi()["paths"].items():
+        methods = {m.upper() for m in operations if m in _METHODS}
+        if "GET" in methods:
+            methods.add("HEAD")
+        table.append((compile_path(path)[0], sorted(methods)))
+    return table
