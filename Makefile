@@ -1,5 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`. Both set up .venv.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
@@ -19,8 +21,8 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
-run: $(STAMP_RUN)  ## serve the API on 127.0.0.1:8000 (embedded SQLite, migrated first)
-	$(BIN)/emporium serve --host 127.0.0.1 --port 8000
+run: $(STAMP_RUN)  ## serve the API on $(HOST):$(PORT) (embedded SQLite, migrated first)
+	$(BIN)/emporium serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP_DEV)  ## ruff, the import contracts and mypy (strict, on src)
 	$(BIN)/ruff check .
@@ -35,8 +37,9 @@ format: $(STAMP_DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP_DEV)  ## how long a login takes
+bench: $(STAMP_DEV)  ## how long a login takes; Emporium against the bare reference server
 	$(BIN)/python benchmarks/login.py
+	$(BIN)/python benchmarks/harness.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

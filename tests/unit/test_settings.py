@@ -70,3 +70,14 @@ def test_trusted_proxies_are_addresses_or_networks() -> None:
     ]
     with pytest.raises(ValidationError, match="not an address"):
         settings(trusted_proxies="proxy.local")
+
+
+def test_the_example_env_file_names_every_setting_and_loads() -> None:
+    example = Path(__file__).parents[2] / ".env.example"
+    named = {
+        line.lstrip("# ").split("=", 1)[0]
+        for line in example.read_text().splitlines()
+        if line.lstrip("# ").startswith("EMPORIUM_") and "=" in line
+    }
+    assert named == {f"EMPORIUM_{field.upper()}" for field in Settings.model_fields}
+    Settings(_env_file=example)  # type: ignore[call-arg]
