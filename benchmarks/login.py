@@ -52,7 +52,7 @@ async def run(database_url: str, logins: int, concurrency: int) -> None:
         _env_file=None,  # type: ignore[call-arg]
     )
     container = Container()
-    container.settings.override(settings)
+    container.core.settings.override(settings)
     app = create_app(container)
     transport = httpx.ASGITransport(app=app)
     async with (

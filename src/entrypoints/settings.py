@@ -22,7 +22,9 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
-    database_pool_size: int = Field(10, ge=1, description="connections kept per process")
+    # Connections per engine per process (one engine writes, one reads), all opened and
+    # kept: requests beyond them wait for one instead of churning new connections.
+    database_pool_size: int = Field(20, ge=1, le=200)
     secret_key: SecretStr | None = None
     # Where development keeps its generated key, shared by workers and restarts.
     secret_key_file: Path = Path(".emporium-secret-key")

@@ -1,6 +1,6 @@
 from contextlib import suppress
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -58,7 +58,7 @@ class SqlReader:
             raise
         self._conn = conn
         self._seen = []
-        self.users = SqlUserRepository(conn, self._seen.append)
+        self.users = SqlUserRepository(conn, self._seen.append, await _asyncpg_connection(conn))
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
         return self
 
@@ -98,6 +98,13 @@ class SqlUnitOfWork(SqlReader):
             raise RuntimeError("commit() outside 'async with'")
         await self._conn.commit()
         await self._publisher.publish([e for a in self._seen for e in a.pull_events()])
+
+
+async def _asyncpg_connection(conn: AsyncConnection) -> Any:
+    """The driver's own connection under ``conn`` on PostgreSQL (for hot reads), else None."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return (await conn.get_raw_connection()).driver_connection
 
 
 async def _close_quietly(conn: AsyncConnection) -> None:

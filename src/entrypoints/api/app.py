@@ -1,5 +1,6 @@
 """The FastAPI application factory."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,10 @@ def create_app(container: Container) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with running(container):
             container.users.hasher()  # its start-up hash is paid here, not by a request
+            # What start-up built lives as long as the process: out of the collector's
+            # sight, so that full collections stay short (they were the p99).
+            gc.collect()
+            gc.freeze()
             yield
 
     # The docs pages load their scripts from this package, not a CDN: they work offline.
@@ -32,10 +37,11 @@ def create_app(container: Container) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
-    app.include_router(auth.router, prefix=API_PREFIX)
-    app.include_router(users.router, prefix=API_PREFIX)
-    app.include_router(users.admin_router, prefix=API_PREFIX)
+    # Routes are matched in this order: the probes, hit most often, first.
     app.include_router(health.router)
+    app.include_router(users.router, prefix=API_PREFIX)
+    app.include_router(auth.router, prefix=API_PREFIX)
+    app.include_router(users.admin_router, prefix=API_PREFIX)
     install_problem_handlers(app)
     install_openapi(app)
 

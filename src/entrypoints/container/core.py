@@ -34,12 +34,14 @@ class Core(containers.DeclarativeContainer):
         create_engine,
         settings.provided.database_url,
         pool_size=settings.provided.database_pool_size,
+        max_overflow=0,
     )
     read_engine = providers.Singleton(
         create_engine,
         settings.provided.database_url,
         read_only=True,
         pool_size=settings.provided.database_pool_size,
+        max_overflow=0,
     )
     redis = providers.Singleton(redis_client, settings=settings)
     events = providers.Singleton(LoggingEventPublisher)
