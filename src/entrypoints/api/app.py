@@ -38,12 +38,13 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     # Routes are matched in this order: the probes, hit most often, first.
+    app.router.routes.insert(0, health.live_route)
     app.include_router(health.router)
     app.include_router(users.router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(users.admin_router, prefix=API_PREFIX)
     install_problem_handlers(app)
-    install_openapi(app)
+    install_openapi(app, extra_paths={health.live_route.path: {"get": health.LIVE_OPERATION}})
 
     origins = container.core.settings().cors_origins
     if origins:

@@ -53,7 +53,10 @@ def _problem_responses(path: str, operation: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, extra_paths: dict[str, Any]) -> None:
+    """``extra_paths``: the operations of plain Starlette routes, which FastAPI does not
+    document."""
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
@@ -62,6 +65,7 @@ def install_openapi(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
+            schema["paths"] = extra_paths | schema["paths"]
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas["Problem"] = Problem.model_json_schema()
             for name in ("HTTPValidationError", "ValidationError"):
