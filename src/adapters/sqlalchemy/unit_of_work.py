@@ -2,6 +2,7 @@ from contextlib import suppress
 from types import TracebackType
 from typing import Any, Self
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -15,9 +16,19 @@ _PG_READ_ONLY_TRANSACTION = "25006"
 _SQLITE_READONLY = 8
 
 
+# What the driver itself raises (on the hot reads that skip SQLAlchemy) when the
+# connection is lost or the server shuts down.
+_DRIVER_CONNECTION_LOST = (
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
 def database_unreachable(error: BaseException) -> bool:
     """The database is down, gone, or not answering in time: not the request's fault."""
-    if isinstance(error, OSError | TimeoutError | PoolTimeout | OperationalError | InterfaceError):
+    lost = (OSError, TimeoutError, PoolTimeout, OperationalError, InterfaceError)
+    if isinstance(error, lost + _DRIVER_CONNECTION_LOST):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
@@ -76,7 +87,7 @@ class SqlReader:
                 finally:
                     await conn.close()
             else:  # the error that got us here is the one to tell
-                await _close_quietly(conn)
+                await _close_quietly(conn, invalidate=database_unreachable(exc))
         if exc is None:
             return
         if _write_refused(exc):
@@ -107,7 +118,10 @@ async def _asyncpg_connection(conn: AsyncConnection) -> Any:
     return (await conn.get_raw_connection()).driver_connection
 
 
-async def _close_quietly(conn: AsyncConnection) -> None:
-    # A dead connection cannot close cleanly; the pool drops it either way.
+async def _close_quietly(conn: AsyncConnection, *, invalidate: bool = False) -> None:
+    """Gives the connection back; a lost one is invalidated first, so the pool replaces
+    it instead of handing it out again. A dead connection cannot close cleanly."""
     with suppress(Exception):
+        if invalidate:
+            await conn.invalidate()
         await conn.close()
