@@ -59,11 +59,11 @@ class CursorCodec:
             if not hmac.compare_digest(_b64decode(mac_text), self._mac(payload)):
                 raise ValueError("bad signature")
             created_at, item_id = json.loads(payload)
-            position = datetime.fromisoformat(created_at), UUID(item_id)
-        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError) as error:
+            moment = datetime.fromisoformat(created_at).astimezone(UTC)
+            position = moment, UUID(item_id)
+        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError, OverflowError) as error:
             raise InvalidCursor("The cursor is not one this API gave out") from error
-        moment = position[0]
-        if moment.tzinfo is None or not _EARLIEST <= moment <= _LATEST:
+        if "+00:00" not in created_at or not _EARLIEST <= moment <= _LATEST:
             raise InvalidCursor("The cursor is not one this API gave out")
         return position
 
