@@ -2,16 +2,20 @@
 workers in production mode, and a client making many requests at once over HTTP."""
 
 import asyncio
+import http.client
 import json
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import make_url, text
 
-from tests.conftest import sqlite_url
+from adapters.sqlalchemy.engine import create_engine
+from tests.conftest import sqlite_url, throwaway_database
 from tests.e2e.servers import EMPORIUM, emporium, free_port, running_server
 
 CLIENTS = 20
@@ -105,3 +109,46 @@ def test_bad_settings_stop_with_one_line_and_exit_1(
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert variable in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_database_gone_mid_flight_is_a_503_on_a_connection_that_stays_open(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    with throwaway_database(postgres_server, "emporium_gone") as name:
+        env = os.environ | {
+            "EMPORIUM_SECRET_KEY": "an-operator-key-that-is-long-enough-1234",
+            "EMPORIUM_DATABASE_URL": make_url(postgres_server)
+            .set(database=name)
+            .render_as_string(False),
+        }
+        emporium(env, tmp_path, "db", "upgrade")
+        with running_server(env, tmp_path) as (base, log), httpx.Client(base_url=base) as client:
+            account = {"email": "ada@example.com", "password": "long enough", "full_name": "A"}
+            assert client.post("/api/v1/auth/register", json=account).status_code == 201
+            signed_in = client.post(
+                "/api/v1/auth/token", data={"username": account["email"], "password": "long enough"}
+            )
+            me = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+            assert client.get("/api/v1/users/me", headers=me).status_code == 200
+            asyncio.run(_drop(postgres_server, name))
+            # Over one raw keep-alive connection: the server must answer on it, and keep it.
+            connection = http.client.HTTPConnection(*urlsplit(base).netloc.split(":"))
+            answers, sockets = [], []
+            for path in ("/api/v1/users/me", "/api/v1/users/me", "/health/ready"):
+                connection.request("GET", path, headers=me)
+                answers.append(connection.getresponse())
+                answers[-1].read()
+                sockets.append(connection.sock)
+            connection.close()
+    assert all(sock is sockets[0] is not None for sock in sockets)
+    assert [a.status for a in answers] == [503, 503, 503]
+    assert answers[0].getheader("content-type") == "application/problem+json"
+    assert not any("Traceback" in line for line in log)
+
+
+async def _drop(server_url: str, name: str) -> None:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    await engine.dispose()
