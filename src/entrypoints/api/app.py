@@ -24,7 +24,7 @@ def create_app(container: Container) -> FastAPI:
         async with running(container):
             container.users.hasher()  # its start-up hash is paid here, not by a request
             # What start-up built lives as long as the process: out of the collector's
-            # sight, so that full collections stay short (they were the p99).
+            # sight, so that full collections stay short.
             gc.collect()
             gc.freeze()
             yield
