@@ -16,6 +16,7 @@ from entrypoints.container import Container, running
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
+GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -27,6 +28,11 @@ def create_app(container: Container) -> FastAPI:
             # sight, so that full collections stay short.
             gc.collect()
             gc.freeze()
+            # A request allocates thousands of short-lived objects: at the default
+            # threshold (700) the young generation was collected every few milliseconds,
+            # promoting requests in flight to older generations whose collections took
+            # 40-60 ms (the p99). Measured with benchmarks/harness.py.
+            gc.set_threshold(*GC_THRESHOLDS)
             yield
 
     # The docs pages load their scripts from this package, not a CDN: they work offline.
