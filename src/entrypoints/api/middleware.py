@@ -1,7 +1,7 @@
 """Pure ASGI middleware: cheaper than BaseHTTPMiddleware, and they stream."""
 
 import re
-import uuid
+import secrets
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -9,6 +9,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from entrypoints.api.problems import problem_response
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """One request header (names arrive lower-cased); no dict built per request."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
 
 
 class RequestIdMiddleware:
@@ -21,8 +29,8 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sent = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = sent if _SANE_REQUEST_ID.match(sent) else uuid.uuid4().hex
+        sent = (_header(scope, b"x-request-id") or b"").decode("latin-1")
+        request_id = sent if _SANE_REQUEST_ID.match(sent) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
@@ -48,9 +56,12 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
+            return
+        if declared is None and _header(scope, b"transfer-encoding") is None:
+            await self.app(scope, receive, send)  # no body to count
             return
         received = 0
 
