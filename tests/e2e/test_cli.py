@@ -163,3 +163,22 @@ def test_an_unreachable_database_is_explained(
     for command in (["db", "upgrade"], ["users", "list"]):
         result = emporium(runner, *command)
         assert result.exit_code == 1 and "database" in result.stderr, result.output
+
+
+def test_cli_actions_are_audited_as_json_lines_on_stderr(runner: CliRunner) -> None:
+    created = emporium(
+        runner, "users", "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass"
+    )
+    emporium(
+        runner, "users", "create-admin", "--email", "help@example.com", "--password", "s3cret-pass"
+    )
+    demoted = emporium(runner, "users", "set-role", "help@example.com", "customer")
+    events = [
+        json.loads(line)
+        for result in (created, demoted)
+        for line in result.stderr.splitlines()
+        if line.startswith("{")
+    ]
+    assert [e["event"] for e in events] == ["UserRegistered", "RoleChanged"]
+    assert events[1]["role"] == "customer"
+    assert "s3cret-pass" not in created.stderr
