@@ -2,6 +2,11 @@
 the server comes back on its own when the dependency does."""
 
 import asyncio
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -12,8 +17,10 @@ from adapters.sqlalchemy.engine import create_engine
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 from tests.e2e.conftest import API, assert_problem, bearer, build_container, serving, sign_in
+from tests.e2e.servers import free_port
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
+REDIS_SERVER, REDIS_CLI = shutil.which("redis-server"), shutil.which("redis-cli")
 
 
 def assert_unavailable(response: httpx.Response) -> dict:  # type: ignore[type-arg]
@@ -104,3 +111,50 @@ async def test_redis_down_makes_sign_in_a_503_and_readiness_say_so(settings: Set
         assert_unavailable(response)
         ready = assert_unavailable(await client.get("/health/ready"))
         assert ready["checks"] == {"database": "ok", "redis": "down"}
+
+
+@contextmanager
+def redis_server(port: int) -> Iterator[None]:
+    """A Redis of the test's own on ``port``, to switch off and on again."""
+    process = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run([REDIS_CLI, "-p", str(port), "ping"], capture_output=True).returncode:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    REDIS_SERVER is None or REDIS_CLI is None, reason="no redis-server to start and stop"
+)
+async def test_sign_in_comes_back_with_redis_without_a_restart(settings: Settings) -> None:
+    port = free_port()
+    container = build_container(
+        settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    )
+    wrong = {"username": "nobody@example.com", "password": "whatever1"}
+    async with serving(container) as client:
+        with redis_server(port):
+            assert (await client.post(f"{API}/auth/token", data=wrong)).status_code == 401
+        assert_unavailable(await client.post(f"{API}/auth/token", data=wrong))
+        with redis_server(port):
+            assert (await client.post(f"{API}/auth/token", data=wrong)).status_code == 401
+            assert (await client.get("/health/ready")).status_code == 200
