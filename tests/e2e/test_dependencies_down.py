@@ -20,6 +20,7 @@ from tests.e2e.conftest import API, assert_problem, bearer, build_container, ser
 from tests.e2e.servers import free_port
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
+DEAD_POSTGRES = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
 REDIS_SERVER, REDIS_CLI = shutil.which("redis-server"), shutil.which("redis-cli")
 
 
@@ -30,12 +31,12 @@ def assert_unavailable(response: httpx.Response) -> dict:  # type: ignore[type-a
 
 
 @pytest.fixture
-def dead_database(container: Container, tmp_path) -> Container:  # type: ignore[no-untyped-def]
-    missing = tmp_path / "no-such-dir" / "db.sqlite"
+def dead_database(container: Container) -> Container:
+    """Both engines pointed at a port where no database listens. (A SQLite file in a
+    missing folder would do too, but aiosqlite's failed connection thread outlives the
+    test's event loop and warns.)"""
     for engine in (container.core.engine, container.core.read_engine):
-        engine.override(
-            providers.Singleton(create_engine, f"sqlite+aiosqlite:///{missing}", pool_size=1)
-        )
+        engine.override(providers.Singleton(create_engine, DEAD_POSTGRES, pool_size=1))
     return container
 
 
