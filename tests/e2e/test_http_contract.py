@@ -117,3 +117,16 @@ async def test_every_error_answer_in_the_schema_is_a_problem(client: httpx.Async
     assert "400" in schema["paths"][f"{API}/users"]["get"]["responses"]
     assert "403" in schema["paths"][f"{API}/users"]["get"]["responses"]
     assert {"400", "413", "422"} <= me["patch"]["responses"].keys()
+
+
+async def test_the_liveness_probe_answers_at_the_edge_like_any_endpoint(
+    client: httpx.AsyncClient,
+) -> None:
+    live = await client.get("/health/live", headers={"X-Request-ID": "probe-1"})
+    assert live.json() == {"status": "ok"} and live.headers["x-request-id"] == "probe-1"
+    assert live.headers["content-type"] == "application/json"
+    head = await client.head("/health/live")
+    assert head.status_code == 200 and head.content == b""
+    refused = await client.post("/health/live")
+    assert_problem(refused, 405, "method_not_allowed")
+    assert refused.headers["allow"] == "GET, HEAD"

