@@ -1,0 +1,157 @@
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.catalog.errors import StockWouldGoNegative
+from domain.catalog.events import ProductArchived, ProductCreated, ProductRepriced, StockAdjusted
+from domain.catalog.sku import Sku
+from domain.catalog.stock import REASON_MAX_LENGTH, MovementKind, StockMovement
+from domain.shared.aggregate import Aggregate
+from domain.shared.errors import InvalidValue
+from domain.shared.money import Currency, CurrencyMismatch, Money
+from domain.shared.text import has_bidi_controls, has_control_characters, is_invisible
+
+NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 5000
+MAX_STOCK = 2**31 - 1
+
+
+def clean_name(name: str) -> str:
+    cleaned = unicodedata.normalize("NFC", " ".join(name.split()))
+    if not 1 <= len(cleaned) <= NAME_MAX_LENGTH:
+        raise InvalidValue("name", f"A name has 1 to {NAME_MAX_LENGTH} characters")
+    if has_control_characters(cleaned) or has_bidi_controls(cleaned) or is_invisible(cleaned):
+        raise InvalidValue("name", "A name is visible, with no control or bidi characters")
+    return cleaned
+
+
+def clean_description(description: str) -> str:
+    cleaned = unicodedata.normalize("NFC", description.strip())
+    if len(cleaned) > DESCRIPTION_MAX_LENGTH:
+        raise InvalidValue(
+            "description", f"A description has at most {DESCRIPTION_MAX_LENGTH} characters"
+        )
+    if has_control_characters(cleaned.replace("\n", "").replace("\t", "")):
+        raise InvalidValue("description", "A description has no control characters")
+    return cleaned
+
+
+def clean_reason(reason: str) -> str:
+    cleaned = " ".join(reason.split())
+    if not 1 <= len(cleaned) <= REASON_MAX_LENGTH:
+        raise InvalidValue("reason", f"A reason has 1 to {REASON_MAX_LENGTH} characters")
+    if has_control_characters(cleaned):
+        raise InvalidValue("reason", "A reason has no control characters")
+    return cleaned
+
+
+def _check_price(price: Money, store_currency: Currency) -> Money:
+    if price.currency != store_currency:
+        raise CurrencyMismatch(f"Prices are in {store_currency}, not {price.currency}")
+    if price.is_negative:
+        raise InvalidValue("price", "A price is not negative")
+    return price
+
+
+@dataclass(eq=False, slots=True)
+class Product(Aggregate):
+    """The catalog's aggregate. Its stock changes only through movements, so the ledger
+    always explains it; ``version`` guards every write against lost updates."""
+
+    id: UUID
+    sku: Sku
+    name: str
+    description: str
+    price: Money
+    stock: int
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: UUID,
+        sku: Sku,
+        name: str,
+        description: str,
+        price: Money,
+        store_currency: Currency,
+        now: datetime,
+    ) -> "Product":
+        """A new product, with no stock: stock arrives as movements."""
+        product = cls(
+            id=id,
+            sku=sku,
+            name=clean_name(name),
+            description=clean_description(description),
+            price=_check_price(price, store_currency),
+            stock=0,
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        product.record(ProductCreated(id, sku.value, price.amount))
+        return product
+
+    def rename(self, name: str, now: datetime) -> None:
+        self.name, self.updated_at = clean_name(name), now
+
+    def describe(self, description: str, now: datetime) -> None:
+        self.description, self.updated_at = clean_description(description), now
+
+    def reprice(self, price: Money, store_currency: Currency, now: datetime) -> None:
+        price = _check_price(price, store_currency)
+        if price != self.price:
+            self.price, self.updated_at = price, now
+            self.record(ProductRepriced(self.id, price.amount))
+
+    def activate(self, now: datetime) -> None:
+        if not self.is_active:
+            self.is_active, self.updated_at = True, now
+
+    def archive(self, now: datetime) -> None:
+        """Hidden from shoppers; orders keep their snapshot of it."""
+        if self.is_active:
+            self.is_active, self.updated_at = False, now
+            self.record(ProductArchived(self.id))
+
+    def adjust_stock(
+        self,
+        delta: int,
+        *,
+        movement_id: UUID,
+        kind: MovementKind,
+        reason: str,
+        now: datetime,
+        actor_id: UUID | None = None,
+        order_id: UUID | None = None,
+    ) -> StockMovement:
+        """Changes the stock by ``delta`` (never to below zero) and answers the movement
+        that explains it, for the ledger."""
+        reason = clean_reason(reason)
+        if delta == 0:
+            raise InvalidValue("delta", "A stock change is not zero")
+        after = self.stock + delta
+        if after < 0:
+            raise StockWouldGoNegative(
+                f"Only {self.stock} left of SKU {self.sku}; cannot remove {-delta}"
+            )
+        if after > MAX_STOCK:
+            raise InvalidValue("delta", f"Stock is at most {MAX_STOCK}")
+        self.stock, self.updated_at = after, now
+        self.record(StockAdjusted(self.id, delta, after, kind.value))
+        return StockMovement(
+            id=movement_id,
+            product_id=self.id,
+            delta=delta,
+            stock_after=after,
+            kind=kind,
+            reason=reason,
+            actor_id=actor_id,
+            order_id=order_id,
+            created_at=now,
+        )
