@@ -10,27 +10,37 @@ from entrypoints.settings import Settings
 from tests.fakes import EventLog, FakeClock, FakeHasher
 
 
-class Accounts:
-    """The accounts use cases as the container wires them, with its I/O overridden: the
-    in-memory units of work, a settable clock, an instant hasher."""
+class InMemory:
+    """The container's wiring with its I/O overridden: in-memory units of work on one
+    store, a settable clock, an instant hasher."""
 
-    def __init__(self, throttle: LoginThrottle | None = None) -> None:
+    def __init__(self) -> None:
         self.store = MemoryStore()
         self.events = EventLog()
         self.clock = FakeClock()
         self.hasher = FakeHasher()
-        container = Container()
-        core, users = container.core, container.users
+        self.container = container = Container()
+        core = container.core
         core.settings.override(
             Settings(secret_key=SecretStr("k" * 32), refresh_token_ttl=3600, _env_file=None)  # type: ignore[call-arg]
         )
         core.clock.override(providers.Object(self.clock))
         core.uow.override(providers.Factory(MemoryUnitOfWork, self.store, self.events))
         core.read_uow.override(providers.Factory(MemoryReader, self.store))
-        users.hasher.override(providers.Object(self.hasher))
+        container.users.hasher.override(providers.Object(self.hasher))
+
+    def uow(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store, self.events)
+
+
+class Accounts(InMemory):
+    """The accounts use cases as the container wires them."""
+
+    def __init__(self, throttle: LoginThrottle | None = None) -> None:
+        super().__init__()
+        users = self.container.users
         if throttle is not None:
             users.throttle.override(providers.Object(throttle))
-        self.container = container
         self.tokens = users.tokens()
         self.throttle = users.throttle()
         self.register = users.register()
@@ -45,9 +55,6 @@ class Accounts:
         self.find_by_email = users.find_by_email()
         self.update_account = users.update_account()
         self.create_admin = users.create_admin()
-
-    def uow(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, self.events)
 
     async def add(self, *users: User) -> None:
         async with self.uow() as uow:
@@ -65,3 +72,23 @@ class Accounts:
 @pytest.fixture
 def accounts() -> Accounts:
     return Accounts()
+
+
+class Shop(InMemory):
+    """The catalog use cases as the container wires them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        catalog = self.container.catalog
+        self.create = catalog.create_product()
+        self.get = catalog.get_product()
+        self.update = catalog.update_product()
+        self.adjust = catalog.adjust_stock()
+        self.archive = catalog.archive_product()
+        self.list = catalog.list_products()
+        self.movements = catalog.list_stock_movements()
+
+
+@pytest.fixture
+def shop() -> Shop:
+    return Shop()

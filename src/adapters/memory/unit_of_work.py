@@ -6,8 +6,10 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from adapters.memory.catalog import MemoryProductRepository, MemoryStockMovementRepository
 from adapters.memory.users import MemoryRefreshTokenRepository, MemoryUserRepository
 from application.shared.ports import EventPublisher
+from domain.catalog import Product, StockMovement
 from domain.shared.aggregate import Aggregate
 from domain.users import RefreshToken, User
 
@@ -18,6 +20,8 @@ class MemoryStore:
 
     users: dict[UUID, User] = field(default_factory=dict)
     refresh_tokens: dict[UUID, RefreshToken] = field(default_factory=dict)
+    products: dict[UUID, Product] = field(default_factory=dict)
+    stock_movements: dict[UUID, StockMovement] = field(default_factory=dict)
 
 
 class MemoryReader:
@@ -32,9 +36,14 @@ class MemoryReader:
     async def __aenter__(self) -> Self:
         self._users = dict(self._store.users)
         self._tokens = dict(self._store.refresh_tokens)
+        self._products = dict(self._store.products)
+        self._movements = dict(self._store.stock_movements)
         self._seen = []
-        self.users = MemoryUserRepository(self._users, self._seen.append, writable=self._writable)
-        self.refresh_tokens = MemoryRefreshTokenRepository(self._tokens, writable=self._writable)
+        track, writable = self._seen.append, self._writable
+        self.users = MemoryUserRepository(self._users, track, writable=writable)
+        self.refresh_tokens = MemoryRefreshTokenRepository(self._tokens, writable=writable)
+        self.products = MemoryProductRepository(self._products, track, writable=writable)
+        self.stock_movements = MemoryStockMovementRepository(self._movements, writable=writable)
         return self
 
     async def __aexit__(
@@ -43,7 +52,7 @@ class MemoryReader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        del self.users, self.refresh_tokens
+        del self.users, self.refresh_tokens, self.products, self.stock_movements
 
 
 class MemoryUnitOfWork(MemoryReader):
@@ -60,4 +69,6 @@ class MemoryUnitOfWork(MemoryReader):
         # Copies: what this block changes after the commit stays uncommitted.
         self._store.users = dict(self._users)
         self._store.refresh_tokens = dict(self._tokens)
+        self._store.products = dict(self._products)
+        self._store.stock_movements = dict(self._movements)
         await self._publisher.publish([e for a in self._seen for e in a.pull_events()])

@@ -17,7 +17,9 @@ def _detached(user: User) -> User:
     return replace(user, events=[])
 
 
-class _Writes:
+class Writes:
+    """Repositories of a read-only unit of work refuse every write."""
+
     def __init__(self, writable: bool) -> None:
         self._writable = writable
 
@@ -26,7 +28,7 @@ class _Writes:
             raise WriteRefused("a write through a read-only unit of work")
 
 
-class MemoryUserRepository(_Writes):
+class MemoryUserRepository(Writes):
     def __init__(
         self, users: dict[UUID, User], track: Callable[[Aggregate], None], *, writable: bool
     ) -> None:
@@ -78,7 +80,7 @@ class MemoryUserRepository(_Writes):
         return user
 
 
-class MemoryRefreshTokenRepository(_Writes):
+class MemoryRefreshTokenRepository(Writes):
     def __init__(self, tokens: dict[UUID, RefreshToken], *, writable: bool) -> None:
         super().__init__(writable)
         self._tokens = tokens

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from dependency_injector import containers, providers
 
+from entrypoints.container.catalog import CatalogContainer
 from entrypoints.container.core import Core
 from entrypoints.container.users import Users
 
@@ -17,6 +18,7 @@ from entrypoints.container.users import Users
 class Container(containers.DeclarativeContainer):
     core = providers.Container(Core)
     users = providers.Container(Users, core=core)
+    catalog = providers.Container(CatalogContainer, core=core)
 
 
 @asynccontextmanager

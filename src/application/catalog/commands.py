@@ -1,0 +1,110 @@
+"""What the catalog use cases take and give: frozen dataclasses."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from domain.catalog import Product, StockMovement
+
+
+class ProductSort(StrEnum):
+    NEWEST = "-created_at"
+    OLDEST = "created_at"
+    CHEAPEST = "price"
+    DEAREST = "-price"
+    NAME = "name"
+    NAME_DESC = "-name"
+
+    @property
+    def descending(self) -> bool:
+        return self.value.startswith("-")
+
+    @property
+    def key(self) -> str:
+        """The field the sort is by: created_at, price or name."""
+        return self.value.lstrip("-")
+
+
+# A page position: the sort key of the last product seen (a time, minor units or a
+# case-folded name) and its id, which breaks ties.
+SortKey = datetime | int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    amount: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreateProduct:
+    sku: str
+    name: str
+    price: Price
+    description: str = ""
+    stock: int = 0
+    actor_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetProduct:
+    product_id: UUID
+    include_archived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateProduct:
+    """A partial update: ``None`` leaves a field as it is. ``expected_version``, when
+    given, must be the product's current version."""
+
+    product_id: UUID
+    name: str | None = None
+    description: str | None = None
+    price: Price | None = None
+    is_active: bool | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustStock:
+    product_id: UUID
+    delta: int
+    reason: str
+    actor_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveProduct:
+    product_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ListProducts:
+    text: str | None = None
+    min_price: Price | None = None
+    max_price: Price | None = None
+    in_stock: bool | None = None
+    include_archived: bool = False
+    sort: ProductSort = ProductSort.NEWEST
+    limit: int = 20
+    after: tuple[SortKey, UUID] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListStockMovements:
+    product_id: UUID
+    limit: int = 20
+    after: tuple[datetime, UUID] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    items: list[Product]
+    next_after: tuple[SortKey, UUID] | None
+
+
+@dataclass(frozen=True, slots=True)
+class MovementPage:
+    items: list[StockMovement]
+    next_after: tuple[datetime, UUID] | None

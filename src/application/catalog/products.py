@@ -1,0 +1,202 @@
+"""Use cases of the catalog: products, their prices and their stock."""
+
+from collections.abc import Callable
+
+from application.catalog.commands import (
+    AdjustStock,
+    ArchiveProduct,
+    CreateProduct,
+    GetProduct,
+    ListProducts,
+    ListStockMovements,
+    MovementPage,
+    Price,
+    ProductPage,
+    UpdateProduct,
+)
+from application.catalog.ports import CatalogReader, CatalogUnitOfWork, ProductQuery, sort_key
+from application.shared.ports import Clock, IdGenerator
+from domain.catalog import MovementKind, Product, Sku, VersionMismatch
+from domain.shared.errors import NotFound
+from domain.shared.money import Currency, Money
+
+INITIAL_STOCK_REASON = "initial stock"
+
+
+def _money(price: Price, field: str) -> Money:
+    return Money.parse(price.amount, Currency(price.currency), field=field)
+
+
+def _not_found(product_id: object) -> NotFound:
+    return NotFound(f"No product {product_id}")
+
+
+class Catalog:
+    """The ports every catalog use case shares."""
+
+    def __init__(
+        self,
+        *,
+        uow: Callable[[], CatalogUnitOfWork],
+        read_uow: Callable[[], CatalogReader],
+        ids: IdGenerator,
+        clock: Clock,
+        store_currency: Currency,
+    ) -> None:
+        self.uow, self.read_uow, self.ids, self.clock = uow, read_uow, ids, clock
+        self.store_currency = store_currency
+
+
+class CreateProductHandler:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, cmd: CreateProduct) -> Product:
+        catalog, now = self._catalog, self._catalog.clock.now()
+        product = Product.create(
+            id=catalog.ids.new_id(),
+            sku=Sku.parse(cmd.sku),
+            name=cmd.name,
+            description=cmd.description,
+            price=_money(cmd.price, "price"),
+            store_currency=catalog.store_currency,
+            now=now,
+        )
+        movement = None
+        if cmd.stock:
+            movement = product.adjust_stock(
+                cmd.stock,
+                movement_id=catalog.ids.new_id(),
+                kind=MovementKind.ADJUSTMENT,
+                reason=INITIAL_STOCK_REASON,
+                now=now,
+                actor_id=cmd.actor_id,
+            )
+        async with catalog.uow() as uow:
+            await uow.products.add(product)
+            if movement is not None:
+                await uow.stock_movements.add(movement)
+            await uow.commit()
+        return product
+
+
+class GetProductHandler:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, query: GetProduct) -> Product:
+        async with self._catalog.read_uow() as uow:
+            product = await uow.products.get(query.product_id)
+        # An archived product is not there, for those who may not see archived ones.
+        if product is None or not (product.is_active or query.include_archived):
+            raise _not_found(query.product_id)
+        return product
+
+
+class UpdateProductHandler:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, cmd: UpdateProduct) -> Product:
+        catalog, now = self._catalog, self._catalog.clock.now()
+        price = _money(cmd.price, "price") if cmd.price is not None else None
+        async with catalog.uow() as uow:
+            product = await uow.products.get(cmd.product_id, for_update=True)
+            if product is None:
+                raise _not_found(cmd.product_id)
+            if cmd.expected_version is not None and cmd.expected_version != product.version:
+                raise VersionMismatch(
+                    f"The product is at version {product.version}, not {cmd.expected_version}"
+                )
+            if cmd.name is not None:
+                product.rename(cmd.name, now)
+            if cmd.description is not None:
+                product.describe(cmd.description, now)
+            if price is not None:
+                product.reprice(price, catalog.store_currency, now)
+            if cmd.is_active is True:
+                product.activate(now)
+            elif cmd.is_active is False:
+                product.archive(now)
+            await uow.products.save(product)
+            await uow.commit()
+        return product
+
+
+class AdjustStockHandler:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, cmd: AdjustStock) -> Product:
+        catalog = self._catalog
+        async with catalog.uow() as uow:
+            # Locked, so concurrent adjustments queue instead of losing one another.
+            product = await uow.products.get(cmd.product_id, for_update=True)
+            if product is None:
+                raise _not_found(cmd.product_id)
+            movement = product.adjust_stock(
+                cmd.delta,
+                movement_id=catalog.ids.new_id(),
+                kind=MovementKind.ADJUSTMENT,
+                reason=cmd.reason,
+                now=catalog.clock.now(),
+                actor_id=cmd.actor_id,
+            )
+            await uow.products.save(product)
+            await uow.stock_movements.add(movement)
+            await uow.commit()
+        return product
+
+
+class ArchiveProductHandler:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, cmd: ArchiveProduct) -> None:
+        async with self._catalog.uow() as uow:
+            product = await uow.products.get(cmd.product_id, for_update=True)
+            if product is None:
+                raise _not_found(cmd.product_id)
+            product.archive(self._catalog.clock.now())
+            await uow.products.save(product)
+            await uow.commit()
+
+
+class ListProductsHandler:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, cmd: ListProducts) -> ProductPage:
+        query = ProductQuery(
+            text=cmd.text,
+            min_price=_money(cmd.min_price, "min_price") if cmd.min_price else None,
+            max_price=_money(cmd.max_price, "max_price") if cmd.max_price else None,
+            in_stock=cmd.in_stock,
+            include_archived=cmd.include_archived,
+            sort=cmd.sort,
+            limit=cmd.limit + 1,  # one more tells whether there is a next page
+            after=cmd.after,
+        )
+        async with self._catalog.read_uow() as uow:
+            found = list(await uow.products.list(query))
+        if len(found) <= cmd.limit:
+            return ProductPage(found, None)
+        last = found[cmd.limit - 1]
+        return ProductPage(found[: cmd.limit], (sort_key(last, cmd.sort), last.id))
+
+
+class ListStockMovementsHandler:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, cmd: ListStockMovements) -> MovementPage:
+        async with self._catalog.read_uow() as uow:
+            if await uow.products.get(cmd.product_id) is None:
+                raise _not_found(cmd.product_id)
+            found = list(
+                await uow.stock_movements.list_for_product(cmd.product_id, cmd.limit + 1, cmd.after)
+            )
+        if len(found) <= cmd.limit:
+            return MovementPage(found, None)
+        last = found[cmd.limit - 1]
+        return MovementPage(found[: cmd.limit], (last.created_at, last.id))

@@ -1,0 +1,35 @@
+"""The catalog context: its use cases, on the core's units of work."""
+
+from dependency_injector import containers, providers
+
+from application.catalog.products import (
+    AdjustStockHandler,
+    ArchiveProductHandler,
+    Catalog,
+    CreateProductHandler,
+    GetProductHandler,
+    ListProductsHandler,
+    ListStockMovementsHandler,
+    UpdateProductHandler,
+)
+from domain.shared.money import Currency
+
+
+class CatalogContainer(containers.DeclarativeContainer):
+    core = providers.DependenciesContainer()
+
+    ports = providers.Singleton(
+        Catalog,
+        uow=core.uow.provider,
+        read_uow=core.read_uow.provider,
+        ids=core.ids,
+        clock=core.clock,
+        store_currency=providers.Singleton(Currency, core.settings.provided.store_currency),
+    )
+    create_product = providers.Singleton(CreateProductHandler, ports)
+    get_product = providers.Singleton(GetProductHandler, ports)
+    update_product = providers.Singleton(UpdateProductHandler, ports)
+    adjust_stock = providers.Singleton(AdjustStockHandler, ports)
+    archive_product = providers.Singleton(ArchiveProductHandler, ports)
+    list_products = providers.Singleton(ListProductsHandler, ports)
+    list_stock_movements = providers.Singleton(ListStockMovementsHandler, ports)
