@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from adapters.sqlalchemy.engine import create_engine
-from adapters.sqlalchemy.schema import metadata
+from adapters.sqlalchemy.schema import metadata, objects_on
 
 config = context.config
 
@@ -23,6 +23,7 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=objects_on(connection.dialect.name),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

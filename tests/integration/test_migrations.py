@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from adapters.sqlalchemy import migrator
 from adapters.sqlalchemy.engine import create_engine
-from adapters.sqlalchemy.schema import metadata
+from adapters.sqlalchemy.schema import metadata, objects_on
 from tests.conftest import sqlite_url
 
 
@@ -34,7 +34,8 @@ async def _inspect(url: str) -> tuple[set[str], list[object]]:
         async with engine.connect() as conn:
 
             def read(sync_conn):  # type: ignore[no-untyped-def]
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                opts = {"compare_type": True, "include_object": objects_on(sync_conn.dialect.name)}
+                context = MigrationContext.configure(sync_conn, opts=opts)
                 tables = set(inspect(sync_conn).get_table_names()) - {"alembic_version"}
                 return tables, compare_metadata(context, metadata)
 

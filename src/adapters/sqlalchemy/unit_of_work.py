@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sqlalchemy.catalog import SqlProductRepository, SqlStockMovementRepository
 from adapters.sqlalchemy.users import SqlRefreshTokenRepository, SqlUserRepository
 from application.shared.ports import EventPublisher, WriteRefused
 from domain.shared.aggregate import Aggregate
@@ -75,6 +76,8 @@ class SqlReader:
         self._seen = []
         self.users = SqlUserRepository(conn, self._seen.append, await _asyncpg_connection(conn))
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
+        self.products = SqlProductRepository(conn, self._seen.append)
+        self.stock_movements = SqlStockMovementRepository(conn)
         return self
 
     async def __aexit__(

@@ -1,0 +1,263 @@
+"""The catalog context in SQL: its tables, row mapping and repositories."""
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    and_,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sqlalchemy.errors import violated_unique_constraint
+from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from application.catalog.ports import ProductQuery
+from domain.catalog import MovementKind, Product, Sku, SkuTaken, StockMovement
+from domain.shared.aggregate import Aggregate
+from domain.shared.errors import ConcurrentUpdate
+from domain.shared.money import Currency, Money
+
+# Code-point order on every database (PostgreSQL's default collation sorts by locale),
+# so that pages in name order agree everywhere and with the in-memory adapter.
+_BYTEWISE = Text().with_variant(Text(collation="C"), "postgresql")
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("sku", String(64), nullable=False),
+    # The SKU lower-cased: unique, so SKUs are unique case-insensitively everywhere.
+    Column("sku_key", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("name_key", _BYTEWISE, nullable=False),  # the name case-folded, for sorting
+    Column("description", Text, nullable=False),
+    # Name, SKU and description case-folded, for the "q" search (a trigram index on
+    # PostgreSQL; a scan on SQLite).
+    Column("search_text", Text, nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("stock", Integer, nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("stock >= 0", name="stock_not_negative"),
+    CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    # One index per sort the API offers, the id breaking ties (keyset pages).
+    Index(None, "created_at", "id"),
+    Index(None, "price_minor", "id"),
+    Index(None, "name_key", "id"),
+    Index(
+        "ix_products_search_text_trgm",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("product_id", Uuid, ForeignKey("products.id"), nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("stock_after", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("actor_id", Uuid, nullable=True),
+    Column("order_id", Uuid, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("stock_after >= 0", name="stock_after_not_negative"),
+    CheckConstraint(
+        "kind IN ('adjustment', 'import', 'order_reservation', 'order_release')", name="kind"
+    ),
+    # A product's ledger, newest first.
+    Index(None, "product_id", "created_at", "id"),
+)
+
+_SKU_UNIQUE = "uq_products_sku_key"
+_SORT_COLUMNS = {
+    "created_at": products.c.created_at,
+    "price": products.c.price_minor,
+    "name": products.c.name_key,
+}
+
+
+def search_text(product: Product) -> str:
+    return "\n".join((product.name, product.sku.value, product.description)).casefold()
+
+
+def _like(text: str) -> str:
+    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _product_to_domain(row: Mapping[Any, Any]) -> Product:
+    return Product(
+        id=row["id"],
+        sku=Sku(row["sku"]),
+        name=row["name"],
+        description=row["description"],
+        price=Money(row["price_minor"], Currency(row["currency"])),
+        stock=row["stock"],
+        is_active=row["is_active"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+    )
+
+
+def _product_to_row(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "sku": product.sku.value,
+        "sku_key": product.sku.key,
+        "name": product.name,
+        "name_key": product.name.casefold(),
+        "description": product.description,
+        "search_text": search_text(product),
+        "price_minor": product.price.minor,
+        "currency": product.price.currency.code,
+        "stock": product.stock,
+        "is_active": product.is_active,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+        "version": product.version,
+    }
+
+
+def _movement_to_domain(row: Mapping[Any, Any]) -> StockMovement:
+    return StockMovement(
+        id=row["id"],
+        product_id=row["product_id"],
+        delta=row["delta"],
+        stock_after=row["stock_after"],
+        kind=MovementKind(row["kind"]),
+        reason=row["reason"],
+        actor_id=row["actor_id"],
+        order_id=row["order_id"],
+        created_at=row["created_at"],
+    )
+
+
+class SqlProductRepository:
+    def __init__(self, conn: AsyncConnection, track: Callable[[Aggregate], None]) -> None:
+        self._conn, self._track = conn, track
+
+    async def add(self, product: Product) -> None:
+        try:
+            await self._conn.execute(insert(products).values(_product_to_row(product)))
+        except IntegrityError as error:
+            if violated_unique_constraint(error, products) == _SKU_UNIQUE:
+                raise SkuTaken(f"SKU {product.sku} is in use already") from None
+            raise
+        self._track(product)
+
+    async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
+        query = select(products).where(products.c.id == product_id)
+        if for_update:
+            query = query.with_for_update()
+        return self._found((await self._conn.execute(query)).mappings().one_or_none())
+
+    async def get_by_sku(self, sku: Sku) -> Product | None:
+        query = select(products).where(products.c.sku_key == sku.key)
+        return self._found((await self._conn.execute(query)).mappings().one_or_none())
+
+    async def save(self, product: Product) -> None:
+        values = _product_to_row(product) | {"version": product.version + 1}
+        del values["id"], values["created_at"]
+        result = await self._conn.execute(
+            update(products)
+            .where(products.c.id == product.id, products.c.version == product.version)
+            .values(values)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate("The product changed meanwhile; try again")
+        product.version += 1
+        self._track(product)
+
+    async def list(self, query: ProductQuery) -> Sequence[Product]:
+        conditions: list[ColumnElement[bool]] = []
+        if not query.include_archived:
+            conditions.append(products.c.is_active.is_(True))
+        if query.text:
+            conditions.append(products.c.search_text.like(_like(query.text), escape="\\"))
+        if query.min_price is not None:
+            conditions.append(products.c.price_minor >= query.min_price.minor)
+        if query.max_price is not None:
+            conditions.append(products.c.price_minor <= query.max_price.minor)
+        if query.in_stock is not None:
+            conditions.append(products.c.stock > 0 if query.in_stock else products.c.stock == 0)
+        key = _SORT_COLUMNS[query.sort.key]
+        if query.after is not None:
+            position, after = tuple_(key, products.c.id), tuple_(*query.after)
+            conditions.append(position < after if query.sort.descending else position > after)
+        order = (
+            (key.desc(), products.c.id.desc()) if query.sort.descending else (key, products.c.id)
+        )
+        statement = (
+            select(products).where(and_(True, *conditions)).order_by(*order).limit(query.limit)
+        )
+        rows = (await self._conn.execute(statement)).mappings()
+        return [product for row in rows if (product := self._found(row))]
+
+    def _found(self, row: Mapping[Any, Any] | None) -> Product | None:
+        if row is None:
+            return None
+        product = _product_to_domain(row)
+        self._track(product)
+        return product
+
+
+class SqlStockMovementRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, movement: StockMovement) -> None:
+        await self._conn.execute(
+            insert(stock_movements).values(
+                id=movement.id,
+                product_id=movement.product_id,
+                delta=movement.delta,
+                stock_after=movement.stock_after,
+                kind=movement.kind.value,
+                reason=movement.reason,
+                actor_id=movement.actor_id,
+                order_id=movement.order_id,
+                created_at=movement.created_at,
+            )
+        )
+
+    async def list_for_product(
+        self, product_id: UUID, limit: int, after: tuple[datetime, UUID] | None
+    ) -> Sequence[StockMovement]:
+        conditions: list[ColumnElement[bool]] = [stock_movements.c.product_id == product_id]
+        if after is not None:
+            position = tuple_(stock_movements.c.created_at, stock_movements.c.id)
+            conditions.append(position < tuple_(*after))
+        statement = (
+            select(stock_movements)
+            .where(*conditions)
+            .order_by(stock_movements.c.created_at.desc(), stock_movements.c.id.desc())
+            .limit(limit)
+        )
+        rows = (await self._conn.execute(statement)).mappings()
+        return [_movement_to_domain(row) for row in rows]
