@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from adapters.memory.users import Writes
+from adapters.memory.writes import Writes
 from application.catalog.ports import ProductQuery, sort_key
 from domain.catalog import Product, Sku, SkuTaken, StockMovement
 from domain.shared.aggregate import Aggregate

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from application.shared.ports import WriteRefused
+from adapters.memory.writes import Writes
 from application.users.commands import ListUsers
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ConcurrentUpdate
@@ -15,17 +15,6 @@ from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, User
 def _detached(user: User) -> User:
     """A copy that shares nothing mutable with the original (its events least of all)."""
     return replace(user, events=[])
-
-
-class Writes:
-    """Repositories of a read-only unit of work refuse every write."""
-
-    def __init__(self, writable: bool) -> None:
-        self._writable = writable
-
-    def _check_writable(self) -> None:
-        if not self._writable:
-            raise WriteRefused("a write through a read-only unit of work")
 
 
 class MemoryUserRepository(Writes):
