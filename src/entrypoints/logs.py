@@ -5,7 +5,7 @@ import copy
 import logging.config
 from typing import Any
 
-AUDIT_LOGGER = "emporium.events"
+from adapters.events import audit_log
 
 
 def logging_config(base: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def logging_config(base: dict[str, Any] | None = None) -> dict[str, Any]:
             "stream": "ext://sys.stderr",
         }
     config["loggers"]["emporium"] = {"handlers": ["emporium"], "level": "INFO", "propagate": False}
-    config["loggers"][AUDIT_LOGGER] = {"handlers": ["audit"], "level": "INFO", "propagate": False}
+    config["loggers"][audit_log.name] = {"handlers": ["audit"], "level": "INFO", "propagate": False}
     return config
 
 

@@ -62,6 +62,7 @@ async def test_no_forged_cursor_reaches_the_database(signed_in, cursor: str) -> 
     [
         datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=23, minutes=59))),
         datetime(1, 1, 1, tzinfo=UTC),
+        datetime(2026, 1, 1),  # naive: no zone, so no instant
     ],
 )
 async def test_a_signed_cursor_out_of_range_is_refused_before_any_query(moment: datetime) -> None:

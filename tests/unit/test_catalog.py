@@ -145,3 +145,9 @@ async def test_pages_in_every_sort_hold_every_product_once(shop: Shop, sort: Pro
         after = page.next_after
     everything = (await shop.list(ListProducts(sort=sort, limit=100))).items
     assert [p.id for p in seen] == [p.id for p in everything] and len(seen) == 7
+
+
+async def test_an_empty_update_leaves_the_version_alone(shop: Shop) -> None:
+    mug = await new(shop)
+    assert (await shop.update(UpdateProduct(mug.id))).version == 1
+    assert (await shop.get(GetProduct(mug.id))).version == 1

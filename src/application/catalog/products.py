@@ -118,9 +118,14 @@ class UpdateProductHandler:
                 product.activate(now)
             elif cmd.is_active is False:
                 product.archive(now)
-            await uow.products.save(product)
-            await uow.commit()
+            if _changes_anything(cmd):  # an empty update is a read: no new version
+                await uow.products.save(product)
+                await uow.commit()
         return product
+
+
+def _changes_anything(cmd: UpdateProduct) -> bool:
+    return any(v is not None for v in (cmd.name, cmd.description, cmd.price, cmd.is_active))
 
 
 class AdjustStockHandler:

@@ -9,7 +9,6 @@ Problem schema.
 """
 
 import re
-from functools import cache
 from http import HTTPStatus
 from typing import Any
 
@@ -82,13 +81,14 @@ def install_openapi(app: FastAPI, extra_paths: dict[str, Any]) -> None:
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
     """Every method the API serves at ``path``, for a 405's ``Allow`` header."""
-    for pattern, methods in _method_table(app):
+    if getattr(app.state, "method_table", None) is None:  # built once, on the first 405
+        app.state.method_table = _method_table(app)
+    for pattern, methods in app.state.method_table:
         if pattern.match(path):
-            return methods
+            return list(methods)
     return []
 
 
-@cache
 def _method_table(app: FastAPI) -> list[tuple[re.Pattern[str], list[str]]]:
     table = []
     for path, operations in app.openapi()["paths"].items():

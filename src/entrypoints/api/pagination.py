@@ -59,11 +59,14 @@ class CursorCodec:
             if not hmac.compare_digest(_b64decode(mac_text), self._mac(payload)):
                 raise ValueError("bad signature")
             created_at, item_id = json.loads(payload)
-            moment = datetime.fromisoformat(created_at).astimezone(UTC)
+            parsed = datetime.fromisoformat(created_at)
+            if parsed.tzinfo is None:  # a naive time would be taken as local time
+                raise ValueError("no time zone")
+            moment = parsed.astimezone(UTC)
             position = moment, UUID(item_id)
         except (binascii.Error, UnicodeDecodeError, TypeError, ValueError, OverflowError) as error:
             raise InvalidCursor("The cursor is not one this API gave out") from error
-        if "+00:00" not in created_at or not _EARLIEST <= moment <= _LATEST:
+        if not _EARLIEST <= moment <= _LATEST:
             raise InvalidCursor("The cursor is not one this API gave out")
         return position
 
