@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from entrypoints.api.pagination import CursorCodec, InvalidCursor
+from entrypoints.api.pagination import CursorCodec, InvalidCursor, moment
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 from tests.e2e.conftest import API, assert_problem, build_container, create_admin, serving, sign_in
@@ -58,17 +58,17 @@ async def test_no_forged_cursor_reaches_the_database(signed_in, cursor: str) -> 
 
 
 @pytest.mark.parametrize(
-    "moment",
+    "when",
     [
         datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=23, minutes=59))),
         datetime(1, 1, 1, tzinfo=UTC),
         datetime(2026, 1, 1),  # naive: no zone, so no instant
     ],
 )
-async def test_a_signed_cursor_out_of_range_is_refused_before_any_query(moment: datetime) -> None:
+async def test_a_signed_cursor_out_of_range_is_refused_before_any_query(when: datetime) -> None:
     # White-box: signed with the key, as a leaked key would allow; the values are
     # checked all the same.
     codec = CursorCodec("k" * 32)
-    payload = json.dumps([moment.isoformat(), str(UUID(int=1))]).encode()
+    payload = json.dumps([when.isoformat(), str(UUID(int=1))]).encode()
     with pytest.raises(InvalidCursor):
-        codec.decode(f"{_b64(payload)}.{_b64(codec._mac(payload))}")
+        codec.decode(f"{_b64(payload)}.{_b64(codec._mac('users', payload))}", "users", moment)

@@ -16,7 +16,7 @@ from application.users.errors import InvalidCredentials
 from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
 from domain.users import LastAdmin, Role
 from entrypoints.api.dependencies import use
-from entrypoints.api.pagination import CursorCodec
+from entrypoints.api.pagination import CursorCodec, moment
 from entrypoints.api.problems import raises
 from entrypoints.api.schemas.users import (
     ChangePasswordIn,
@@ -69,6 +69,9 @@ async def change_my_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+_USERS = "users"  # the scope of the list's cursors
+
+
 @admin_router.get("", summary="List users, newest first (admins)")
 async def list_users(
     list_accounts: Annotated[ListAccounts, use(lambda c: c.users.list_accounts)],
@@ -81,9 +84,10 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> UserPageOut:
-    page = await list_accounts(ListUsers(role, q, limit, cursors.decode(cursor)))
+    page = await list_accounts(ListUsers(role, q, limit, cursors.decode(cursor, _USERS, moment)))
     return UserPageOut(
-        items=[UserOut.of(u) for u in page.items], next_cursor=cursors.encode(page.next_after)
+        items=[UserOut.of(u) for u in page.items],
+        next_cursor=cursors.encode(page.next_after, _USERS),
     )
 
 
