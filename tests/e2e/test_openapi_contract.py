@@ -88,7 +88,11 @@ def _fuzz(operation: schemathesis.APIOperation, mode: GenerationMode, tokens: li
 # A cursor is signed: one the API did not give out is refused (400 invalid_cursor), as
 # the contract says, though no schema can tell a real signature from a made-up one.
 # So on the operations that take one, and only there, 400 is an accepted answer.
-_CURSOR_OPERATIONS = {"GET /api/v1/users"}
+_CURSOR_OPERATIONS = {
+    "GET /api/v1/users",
+    "GET /api/v1/products",
+    "GET /api/v1/products/{product_id}/stock-movements",
+}
 _CONFIG = schemathesis.Config.from_dict(
     {
         "operations": [

@@ -55,15 +55,16 @@ class GetProduct:
 
 @dataclass(frozen=True, slots=True)
 class UpdateProduct:
-    """A partial update: ``None`` leaves a field as it is. ``expected_version``, when
-    given, must be the product's current version."""
+    """A partial update: ``None`` leaves a field as it is. ``expected_versions``, when
+    given, must hold the product's current version (HTTP's ``If-Match`` may name several;
+    an empty set matches none)."""
 
     product_id: UUID
     name: str | None = None
     description: str | None = None
     price: Price | None = None
     is_active: bool | None = None
-    expected_version: int | None = None
+    expected_versions: frozenset[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +83,8 @@ class ArchiveProduct:
 @dataclass(frozen=True, slots=True)
 class ListProducts:
     text: str | None = None
-    min_price: Price | None = None
-    max_price: Price | None = None
+    min_price: str | None = None  # amounts in the store's currency
+    max_price: str | None = None
     in_stock: bool | None = None
     include_archived: bool = False
     sort: ProductSort = ProductSort.NEWEST

@@ -104,9 +104,11 @@ class UpdateProductHandler:
             product = await uow.products.get(cmd.product_id, for_update=True)
             if product is None:
                 raise _not_found(cmd.product_id)
-            if cmd.expected_version is not None and cmd.expected_version != product.version:
+            expected = cmd.expected_versions
+            if expected is not None and product.version not in expected:
                 raise VersionMismatch(
-                    f"The product is at version {product.version}, not {cmd.expected_version}"
+                    f"The product is at version {product.version}, "
+                    f"not {', '.join(map(str, sorted(expected))) or 'the one given'}"
                 )
             if cmd.name is not None:
                 product.rename(cmd.name, now)
@@ -174,8 +176,8 @@ class ListProductsHandler:
     async def __call__(self, cmd: ListProducts) -> ProductPage:
         query = ProductQuery(
             text=cmd.text,
-            min_price=_money(cmd.min_price, "min_price") if cmd.min_price else None,
-            max_price=_money(cmd.max_price, "max_price") if cmd.max_price else None,
+            min_price=self._amount(cmd.min_price, "min_price"),
+            max_price=self._amount(cmd.max_price, "max_price"),
             in_stock=cmd.in_stock,
             include_archived=cmd.include_archived,
             sort=cmd.sort,
@@ -188,6 +190,11 @@ class ListProductsHandler:
             return ProductPage(found, None)
         last = found[cmd.limit - 1]
         return ProductPage(found[: cmd.limit], (sort_key(last, cmd.sort), last.id))
+
+    def _amount(self, amount: str | None, field: str) -> Money | None:
+        if amount is None:
+            return None
+        return Money.parse(amount, self._catalog.store_currency, field=field)
 
 
 class ListStockMovementsHandler:

@@ -8,12 +8,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
+from domain.shared.money import Currency
 from entrypoints.api import liveness
 from entrypoints.api.liveness import LivenessProbeMiddleware
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from entrypoints.api.openapi import install_openapi
 from entrypoints.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
-from entrypoints.api.routers import auth, health, users
+from entrypoints.api.routers import auth, health, products, users
 from entrypoints.container import Container, running
 
 API_PREFIX = "/api/v1"
@@ -50,8 +51,14 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(users.router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(users.admin_router, prefix=API_PREFIX)
+    app.include_router(products.router, prefix=API_PREFIX)
+    app.include_router(products.admin_router, prefix=API_PREFIX)
     install_problem_handlers(app)
-    install_openapi(app, extra_paths={liveness.PATH: {"get": liveness.OPERATION}})
+    install_openapi(
+        app,
+        extra_paths={liveness.PATH: {"get": liveness.OPERATION}},
+        store_currency=Currency(container.core.settings().store_currency),
+    )
 
     origins = container.core.settings().cors_origins
     if origins:

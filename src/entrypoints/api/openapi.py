@@ -16,6 +16,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.routing import compile_path
 
+from domain.shared.money import Currency
+from entrypoints.api.schemas.catalog import ANY_AMOUNT_PATTERN, amount_pattern
 from entrypoints.api.schemas.common import Problem
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -52,7 +54,22 @@ def _problem_responses(path: str, operation: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
-def install_openapi(app: FastAPI, extra_paths: dict[str, Any]) -> None:
+def _pin_money(node: Any, currency: Currency) -> None:
+    """Amounts and currencies say what this store takes: its currency, with exactly its
+    minor digits (the models, written for any store, say less)."""
+    if isinstance(node, dict):
+        if node.get("pattern") == ANY_AMOUNT_PATTERN:
+            node["pattern"] = amount_pattern(currency)
+        if node.get("title") == "Money" and "currency" in node.get("properties", {}):
+            node["properties"]["currency"] = {"type": "string", "enum": [currency.code]}
+        for value in node.values():
+            _pin_money(value, currency)
+    elif isinstance(node, list):
+        for value in node:
+            _pin_money(value, currency)
+
+
+def install_openapi(app: FastAPI, extra_paths: dict[str, Any], store_currency: Currency) -> None:
     """``extra_paths``: the operations of plain Starlette routes, which FastAPI does not
     document."""
 
@@ -73,6 +90,7 @@ def install_openapi(app: FastAPI, extra_paths: dict[str, Any]) -> None:
                 for method, operation in operations.items():
                     if method in _METHODS:
                         operation["responses"] = _problem_responses(path, operation)
+            _pin_money(schema, store_currency)
             app.openapi_schema = schema
         return app.openapi_schema
 

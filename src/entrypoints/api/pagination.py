@@ -24,7 +24,7 @@ _EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzin
 _INT64 = 2**63
 _MAX_TEXT = 1000
 
-Key = TypeVar("Key", datetime, int, str)
+Key = TypeVar("Key", bound=datetime | int | str)
 
 
 class InvalidCursor(BadRequest):

@@ -25,6 +25,15 @@ async def current_user(
     return await authorize(Authorize(token))
 
 
+async def optional_user(
+    token: Annotated[str | None, Depends(bearer)],
+    authorize: Annotated[AuthorizeAccess, use(lambda c: c.users.authorize)],
+) -> User | None:
+    """Whoever is calling, on the routes anyone may call: ``None`` without a token; a bad
+    token is refused all the same (the client should know)."""
+    return await authorize(Authorize(token)) if token else None
+
+
 async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     if user.role is not Role.ADMIN:
         raise Forbidden("Only admins may do this")
@@ -32,6 +41,11 @@ async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def is_admin(user: User | None) -> bool:
+    return user is not None and user.role is Role.ADMIN
 
 
 def client_address(request: Request) -> str:

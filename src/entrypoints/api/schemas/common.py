@@ -1,6 +1,17 @@
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+
+def _json_integer(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise ValueError("Input should be a JSON integer, not a string or a boolean")
+    return value
+
+
+# An integer as JSON Schema has it: 5 or 5.0, never 5.5, "5" or true. (Put it after the
+# field's bounds, so that the schema states them as ``minimum`` and ``maximum``.)
+JSON_INTEGER = BeforeValidator(_json_integer)
 
 
 class RequestBody(BaseModel):

@@ -1,0 +1,261 @@
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from application.catalog.commands import (
+    AdjustStock,
+    ArchiveProduct,
+    CreateProduct,
+    GetProduct,
+    ListProducts,
+    ListStockMovements,
+    Price,
+    ProductSort,
+    UpdateProduct,
+)
+from application.catalog.products import (
+    AdjustStockHandler,
+    ArchiveProductHandler,
+    CreateProductHandler,
+    GetProductHandler,
+    ListProductsHandler,
+    ListStockMovementsHandler,
+    UpdateProductHandler,
+)
+from domain.catalog import Product, SkuTaken, StockWouldGoNegative, VersionMismatch
+from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound
+from domain.shared.money import CurrencyMismatch
+from domain.users import User
+from entrypoints.api.conditional import etag, is_current, versions_matching
+from entrypoints.api.dependencies import use
+from entrypoints.api.pagination import CursorCodec, integer, moment, text
+from entrypoints.api.problems import raises
+from entrypoints.api.schemas.catalog import (
+    ANY_AMOUNT_PATTERN,
+    CreateProductIn,
+    Money,
+    ProductOut,
+    ProductPageOut,
+    StockAdjustmentIn,
+    StockMovementOut,
+    StockMovementPageOut,
+    UpdateProductIn,
+)
+from entrypoints.api.security import OptionalUser, current_admin, is_admin
+
+router = APIRouter(prefix="/products", tags=["products"])
+admin_router = APIRouter(
+    prefix="/products",
+    tags=["products"],
+    dependencies=[Depends(current_admin)],
+    responses=raises(Forbidden),
+)
+Admin = Annotated[User, Depends(current_admin)]
+Cursors = Annotated[CursorCodec, use(lambda c: c.core.cursors)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=4096)]
+PriceBound = Annotated[str | None, Query(pattern=ANY_AMOUNT_PATTERN, description="inclusive")]
+
+_ETAG = {
+    "ETag": {"description": 'The product\'s version, quoted: `"3"`', "schema": {"type": "string"}}
+}
+_TAGGED = {"headers": _ETAG}
+# How a cursor's sort key is read back, by what the page is sorted by.
+_SORT_KEYS: dict[str, Callable[[object], datetime | int | str]] = {
+    "created_at": moment,
+    "price": integer,
+    "name": text,
+}
+
+
+def _price(body: Money | None) -> Price | None:
+    return Price(body.amount, body.currency) if body is not None else None
+
+
+def _tagged(product: Product, response: Response) -> ProductOut:
+    response.headers["ETag"] = etag(product.version)
+    return ProductOut.of(product)
+
+
+@router.get(
+    "",
+    responses=raises(Forbidden),
+    summary="Browse and search products",
+    description="Archived products are left out; admins may ask for them with "
+    "`include_archived=true` (anyone else gets 403).",
+)
+async def list_products(
+    user: OptionalUser,
+    list_products: Annotated[ListProductsHandler, use(lambda c: c.catalog.list_products)],
+    cursors: Cursors,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="in name, SKU or description",
+        ),
+    ] = None,
+    min_price: PriceBound = None,
+    max_price: PriceBound = None,
+    in_stock: bool | None = None,
+    include_archived: bool = False,
+    sort: ProductSort = ProductSort.NEWEST,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> ProductPageOut:
+    if include_archived and not is_admin(user):
+        raise Forbidden("Only admins may see archived products")
+    scope = f"products:{sort.value}"
+    page = await list_products(
+        ListProducts(
+            text=q,
+            min_price=min_price,
+            max_price=max_price,
+            in_stock=in_stock,
+            include_archived=include_archived,
+            sort=sort,
+            limit=limit,
+            after=cursors.decode(cursor, scope, _SORT_KEYS[sort.key]),
+        )
+    )
+    return ProductPageOut(
+        items=[ProductOut.of(p) for p in page.items],
+        next_cursor=cursors.encode(page.next_after, scope),
+    )
+
+
+@router.get(
+    "/{product_id}",
+    responses=raises(NotFound)
+    | {200: _TAGGED, 304: {"description": "The client's copy is current"} | _TAGGED},
+    response_model=ProductOut,
+    summary="One product",
+    description="Archived products are not found, except by admins. "
+    "Send the `ETag` back in `If-None-Match` to get a 304 while it is current.",
+)
+async def read_product(
+    product_id: UUID,
+    response: Response,
+    user: OptionalUser,
+    get_product: Annotated[GetProductHandler, use(lambda c: c.catalog.get_product)],
+    if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
+) -> ProductOut | Response:
+    product = await get_product(GetProduct(product_id, include_archived=is_admin(user)))
+    if is_current(if_none_match, product.version):
+        return Response(
+            status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(product.version)}
+        )
+    return _tagged(product, response)
+
+
+@admin_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=raises(SkuTaken, CurrencyMismatch) | {201: _TAGGED},
+    summary="Add a product (admins)",
+)
+async def create_product(
+    request: Request,
+    response: Response,
+    body: CreateProductIn,
+    admin: Admin,
+    create_product: Annotated[CreateProductHandler, use(lambda c: c.catalog.create_product)],
+) -> ProductOut:
+    product = await create_product(
+        CreateProduct(
+            sku=body.sku,
+            name=body.name,
+            description=body.description,
+            price=Price(body.price.amount, body.price.currency),
+            stock=body.stock,
+            actor_id=admin.id,
+        )
+    )
+    response.headers["Location"] = f"{request.url.path}/{product.id}"
+    return _tagged(product, response)
+
+
+@admin_router.patch(
+    "/{product_id}",
+    responses=raises(NotFound, VersionMismatch, CurrencyMismatch, ConcurrentUpdate)
+    | {200: _TAGGED},
+    summary="Change a product (admins); fields left out stay as they are",
+    description='With `If-Match: "<version>"`, the change is made only if the product is '
+    "still at that version (else 412 `version_mismatch`): no lost update.",
+)
+async def update_product(
+    product_id: UUID,
+    body: UpdateProductIn,
+    response: Response,
+    update_product: Annotated[UpdateProductHandler, use(lambda c: c.catalog.update_product)],
+    if_match: Annotated[str | None, Header(max_length=1024)] = None,
+) -> ProductOut:
+    product = await update_product(
+        UpdateProduct(
+            product_id,
+            name=body.name,
+            description=body.description,
+            price=_price(body.price),
+            is_active=body.is_active,
+            expected_versions=versions_matching(if_match),
+        )
+    )
+    return _tagged(product, response)
+
+
+@admin_router.post(
+    "/{product_id}/stock-adjustments",
+    responses=raises(NotFound, StockWouldGoNegative) | {200: _TAGGED},
+    summary="Add or remove stock, with a reason, into the ledger (admins)",
+)
+async def adjust_stock(
+    product_id: UUID,
+    body: StockAdjustmentIn,
+    response: Response,
+    admin: Admin,
+    adjust_stock: Annotated[AdjustStockHandler, use(lambda c: c.catalog.adjust_stock)],
+) -> ProductOut:
+    product = await adjust_stock(AdjustStock(product_id, body.delta, body.reason, admin.id))
+    return _tagged(product, response)
+
+
+@admin_router.delete(
+    "/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=raises(NotFound),
+    summary="Archive a product (admins); orders keep their copy of it",
+)
+async def archive_product(
+    product_id: UUID,
+    archive_product: Annotated[ArchiveProductHandler, use(lambda c: c.catalog.archive_product)],
+) -> Response:
+    await archive_product(ArchiveProduct(product_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@admin_router.get(
+    "/{product_id}/stock-movements",
+    responses=raises(NotFound),
+    summary="A product's stock ledger, newest first (admins)",
+)
+async def list_stock_movements(
+    product_id: UUID,
+    list_movements: Annotated[
+        ListStockMovementsHandler, use(lambda c: c.catalog.list_stock_movements)
+    ],
+    cursors: Cursors,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> StockMovementPageOut:
+    scope = f"stock-movements:{product_id}"
+    page = await list_movements(
+        ListStockMovements(product_id, limit, cursors.decode(cursor, scope, moment))
+    )
+    return StockMovementPageOut(
+        items=[StockMovementOut.of(m) for m in page.items],
+        next_cursor=cursors.encode(page.next_after, scope),
+    )

@@ -1,0 +1,166 @@
+from datetime import datetime
+from typing import Annotated, Any, Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from domain.catalog import Product, StockMovement
+from domain.catalog.product import DESCRIPTION_MAX_LENGTH, MAX_STOCK, NAME_MAX_LENGTH
+from domain.catalog.sku import MAX_LENGTH as SKU_MAX_LENGTH
+from domain.catalog.sku import PATTERN as SKU_PATTERN
+from domain.catalog.stock import REASON_MAX_LENGTH, MovementKind
+from domain.shared import money
+from domain.shared.text import BIDI_CLASS, CONTROL_CLASS, INVISIBLE_CLASS
+from entrypoints.api.schemas.common import JSON_INTEGER, RequestBody
+
+# Any currency's amounts; the document pins them to the store's (see openapi.py).
+ANY_AMOUNT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,3})?$"
+
+
+def amount_pattern(currency: money.Currency) -> str:
+    """Exactly the currency's minor digits, and never more than ``MAX_MINOR``."""
+    digits = currency.minor_digits
+    whole = f"[0-9]{{1,{len(str(money.MAX_MINOR)) - digits}}}"
+    return f"^{whole}\\.[0-9]{{{digits}}}$" if digits else f"^{whole}$"
+
+
+Amount = Annotated[
+    str,
+    Field(
+        pattern=ANY_AMOUNT_PATTERN,
+        description="A decimal string with exactly the store currency's minor digits",
+        examples=["19.99"],
+    ),
+]
+_CONTROL_BUT_LINES = CONTROL_CLASS.replace(r"\x00-\x1f", r"\x00-\x08\x0b-\x1f")
+_NOT_ZERO: dict[str, Any] = {"not": {"const": 0}}
+
+Sku = Annotated[str, Field(max_length=SKU_MAX_LENGTH, pattern=SKU_PATTERN, examples=["MUG-001"])]
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=NAME_MAX_LENGTH,
+        pattern=rf"^(?=.*[^\s{CONTROL_CLASS}{INVISIBLE_CLASS}])[^{CONTROL_CLASS}{BIDI_CLASS}]+$",
+        examples=["Enamel mug"],
+    ),
+]
+Description = Annotated[
+    str,
+    Field(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        pattern=rf"^[^{_CONTROL_BUT_LINES}]*$",
+        description="Plain text; lines and tabs allowed, no other control characters",
+    ),
+]
+
+
+class Money(BaseModel):
+    """An amount of the store's currency, as an exact decimal string (never a float)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Amount
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"])]
+
+    @classmethod
+    def of(cls, price: money.Money) -> Self:
+        return cls(amount=price.amount, currency=price.currency.code)
+
+
+class CreateProductIn(RequestBody):
+    sku: Sku
+    name: Name
+    description: Description = ""
+    price: Money
+    stock: Annotated[int, Field(ge=0, le=MAX_STOCK), JSON_INTEGER] = 0
+
+
+class UpdateProductIn(RequestBody):
+    """A partial update: a field left out (or null) stays as it is."""
+
+    name: Name | None = None
+    description: Description | None = None
+    price: Money | None = None
+    is_active: StrictBool | None = None
+
+
+class StockAdjustmentIn(RequestBody):
+    delta: Annotated[
+        int,
+        Field(ge=-MAX_STOCK, le=MAX_STOCK, json_schema_extra=_NOT_ZERO, examples=[12]),
+        JSON_INTEGER,
+    ]
+    reason: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=REASON_MAX_LENGTH,
+            pattern=rf"^(?=.*\S)[^{CONTROL_CLASS}]+$",
+            examples=["delivery from the supplier"],
+        ),
+    ]
+
+
+class ProductOut(BaseModel):
+    id: UUID
+    sku: str
+    name: str
+    description: str
+    price: Money
+    stock: int
+    is_active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, product: Product) -> Self:
+        return cls(
+            id=product.id,
+            sku=product.sku.value,
+            name=product.name,
+            description=product.description,
+            price=Money.of(product.price),
+            stock=product.stock,
+            is_active=product.is_active,
+            version=product.version,
+            created_at=product.created_at,
+            updated_at=product.updated_at,
+        )
+
+
+class ProductPageOut(BaseModel):
+    items: list[ProductOut]
+    next_cursor: str | None
+
+
+class StockMovementOut(BaseModel):
+    id: UUID
+    product_id: UUID
+    delta: int
+    stock_after: int
+    kind: MovementKind
+    reason: str
+    actor_id: UUID | None
+    order_id: UUID | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, movement: StockMovement) -> Self:
+        return cls(
+            id=movement.id,
+            product_id=movement.product_id,
+            delta=movement.delta,
+            stock_after=movement.stock_after,
+            kind=movement.kind,
+            reason=movement.reason,
+            actor_id=movement.actor_id,
+            order_id=movement.order_id,
+            created_at=movement.created_at,
+        )
+
+
+class StockMovementPageOut(BaseModel):
+    items: list[StockMovementOut]
+    next_cursor: str | None
