@@ -226,3 +226,34 @@ async def test_concurrent_adjustments_lose_no_update_and_the_ledger_adds_up(
         ledger = await uow.stock_movements.list_for_product(mug.id, 100, None)
     assert stored is not None and stored.stock == sum(deltas) == sum(m.delta for m in ledger)
     assert len(ledger) == len(deltas)
+
+
+async def test_batches_are_written_all_or_none(make_uow: MakeUow) -> None:
+    mug, cup = product("MUG-1"), product("CUP-2")
+    async with make_uow() as uow:
+        await uow.products.add_many([mug, cup])
+        await uow.commit()
+    async with make_uow() as uow:
+        with pytest.raises(SkuTaken):
+            await uow.products.add_many([product("NEW-3"), product("cup-2")])
+    async with make_uow() as uow:
+        found = await uow.products.get_many_by_sku(
+            [Sku.parse("mug-1"), Sku.parse("CUP-2"), Sku.parse("NEW-3")], for_update=True
+        )
+        assert sorted(p.sku.value for p in found) == ["CUP-2", "MUG-1"]
+        for item in found:
+            item.rename(f"{item.name} II", T0)
+        movements = [
+            item.adjust_stock(
+                3, movement_id=_ids.new_id(), kind=MovementKind.IMPORT, reason="import", now=T0
+            )
+            for item in found
+        ]
+        await uow.products.save_many(found)
+        await uow.stock_movements.add_many(movements)
+        await uow.commit()
+    async with make_uow(read_only=True) as uow:
+        after = await uow.products.get_many_by_sku([Sku.parse("MUG-1"), Sku.parse("CUP-2")])
+        ledger = await uow.stock_movements.list_for_product(mug.id, 10, None)
+    assert {(p.name, p.stock, p.version) for p in after} == {("Mug II", 3, 2)}
+    assert [(m.delta, m.kind) for m in ledger] == [(3, MovementKind.IMPORT)]

@@ -87,6 +87,8 @@ class Shop(InMemory):
         self.archive = catalog.archive_product()
         self.list = catalog.list_products()
         self.movements = catalog.list_stock_movements()
+        self.import_products = catalog.import_products()
+        self.export_products = catalog.export_products()
 
 
 @pytest.fixture

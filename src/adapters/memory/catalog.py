@@ -1,6 +1,6 @@
 """The catalog context in memory: unique SKUs, version checks, every filter and sort."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
@@ -36,11 +36,18 @@ class MemoryProductRepository(Writes):
         self._products, self._track = products, track
 
     async def add(self, product: Product) -> None:
+        await self.add_many([product])
+
+    async def add_many(self, products: Sequence[Product]) -> None:
         self._check_writable()
-        if any(p.sku.key == product.sku.key for p in self._products.values()):
-            raise SkuTaken(f"SKU {product.sku} is in use already")
-        self._products[product.id] = _detached(product)
-        self._track(product)
+        taken = {p.sku.key for p in self._products.values()}
+        for product in products:
+            if product.sku.key in taken:
+                raise SkuTaken(f"SKU {product.sku} is in use already")
+            taken.add(product.sku.key)
+        for product in products:
+            self._products[product.id] = _detached(product)
+            self._track(product)
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
         return self._found(self._products.get(product_id))
@@ -48,14 +55,29 @@ class MemoryProductRepository(Writes):
     async def get_by_sku(self, sku: Sku) -> Product | None:
         return self._found(next((p for p in self._products.values() if p.sku.key == sku.key), None))
 
+    async def get_many_by_sku(
+        self, skus: Collection[Sku], *, for_update: bool = False
+    ) -> Sequence[Product]:
+        keys = {sku.key for sku in skus}
+        return [
+            product
+            for stored in self._products.values()
+            if stored.sku.key in keys and (product := self._found(stored))
+        ]
+
     async def save(self, product: Product) -> None:
+        await self.save_many([product])
+
+    async def save_many(self, products: Sequence[Product]) -> None:
         self._check_writable()
-        stored = self._products.get(product.id)
-        if stored is None or stored.version != product.version:
-            raise ConcurrentUpdate("The product changed meanwhile; try again")
-        product.version += 1
-        self._products[product.id] = _detached(product)
-        self._track(product)
+        for product in products:
+            stored = self._products.get(product.id)
+            if stored is None or stored.version != product.version:
+                raise ConcurrentUpdate("The product changed meanwhile; try again")
+        for product in products:
+            product.version += 1
+            self._products[product.id] = _detached(product)
+            self._track(product)
 
     async def list(self, query: ProductQuery) -> Sequence[Product]:
         def position(product: Product) -> tuple[object, UUID]:
@@ -89,8 +111,11 @@ class MemoryStockMovementRepository(Writes):
         self._movements = movements
 
     async def add(self, movement: StockMovement) -> None:
+        await self.add_many([movement])
+
+    async def add_many(self, movements: Sequence[StockMovement]) -> None:
         self._check_writable()
-        self._movements[movement.id] = movement
+        self._movements.update((m.id, m) for m in movements)
 
     async def list_for_product(
         self, product_id: UUID, limit: int, after: tuple[datetime, UUID] | None

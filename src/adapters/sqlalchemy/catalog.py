@@ -1,6 +1,6 @@
 """The catalog context in SQL: its tables, row mapping and repositories."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    bindparam,
     insert,
     select,
     tuple_,
@@ -144,6 +145,22 @@ def _product_to_row(product: Product) -> dict[str, Any]:
     }
 
 
+# Writes a product if it is still at the version it was read at (``read_version``).
+_SAVE = update(products).where(
+    products.c.id == bindparam("product_id"), products.c.version == bindparam("read_version")
+)
+
+
+def _saved_row(product: Product) -> dict[str, Any]:
+    row = _product_to_row(product)
+    del row["created_at"]
+    return row | {
+        "product_id": row.pop("id"),
+        "read_version": product.version,
+        "version": product.version + 1,
+    }
+
+
 def _movement_to_domain(row: Mapping[Any, Any]) -> StockMovement:
     return StockMovement(
         id=row["id"],
@@ -158,18 +175,39 @@ def _movement_to_domain(row: Mapping[Any, Any]) -> StockMovement:
     )
 
 
+def _movement_to_row(movement: StockMovement) -> dict[str, Any]:
+    return {
+        "id": movement.id,
+        "product_id": movement.product_id,
+        "delta": movement.delta,
+        "stock_after": movement.stock_after,
+        "kind": movement.kind.value,
+        "reason": movement.reason,
+        "actor_id": movement.actor_id,
+        "order_id": movement.order_id,
+        "created_at": movement.created_at,
+    }
+
+
 class SqlProductRepository:
     def __init__(self, conn: AsyncConnection, track: Callable[[Aggregate], None]) -> None:
         self._conn, self._track = conn, track
 
     async def add(self, product: Product) -> None:
         try:
-            await self._conn.execute(insert(products).values(_product_to_row(product)))
+            await self.add_many([product])
+        except SkuTaken:
+            raise SkuTaken(f"SKU {product.sku} is in use already") from None
+
+    async def add_many(self, batch: Sequence[Product]) -> None:
+        try:
+            await self._conn.execute(insert(products), [_product_to_row(p) for p in batch])
         except IntegrityError as error:
             if violated_unique_constraint(error, products) == _SKU_UNIQUE:
-                raise SkuTaken(f"SKU {product.sku} is in use already") from None
+                raise SkuTaken("A SKU of these products is in use already") from None
             raise
-        self._track(product)
+        for product in batch:
+            self._track(product)
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
         query = select(products).where(products.c.id == product_id)
@@ -181,18 +219,28 @@ class SqlProductRepository:
         query = select(products).where(products.c.sku_key == sku.key)
         return self._found((await self._conn.execute(query)).mappings().one_or_none())
 
+    async def get_many_by_sku(
+        self, skus: Collection[Sku], *, for_update: bool = False
+    ) -> Sequence[Product]:
+        query = select(products).where(products.c.sku_key.in_({sku.key for sku in skus}))
+        if for_update:
+            query = query.with_for_update()
+        rows = (await self._conn.execute(query)).mappings()
+        return [product for row in rows if (product := self._found(row))]
+
     async def save(self, product: Product) -> None:
-        values = _product_to_row(product) | {"version": product.version + 1}
-        del values["id"], values["created_at"]
-        result = await self._conn.execute(
-            update(products)
-            .where(products.c.id == product.id, products.c.version == product.version)
-            .values(values)
-        )
-        if result.rowcount != 1:
+        await self.save_many([product])
+
+    async def save_many(self, batch: Sequence[Product]) -> None:
+        rows = [_saved_row(product) for product in batch]
+        result = await self._conn.execute(_SAVE, rows)
+        # Only some drivers count the rows of a batch; the rows were read for update.
+        counted = len(rows) == 1 or self._conn.dialect.supports_sane_multi_rowcount
+        if counted and result.rowcount != len(rows):
             raise ConcurrentUpdate("The product changed meanwhile; try again")
-        product.version += 1
-        self._track(product)
+        for product in batch:
+            product.version += 1
+            self._track(product)
 
     async def list(self, query: ProductQuery) -> Sequence[Product]:
         conditions: list[ColumnElement[bool]] = []
@@ -232,19 +280,10 @@ class SqlStockMovementRepository:
         self._conn = conn
 
     async def add(self, movement: StockMovement) -> None:
-        await self._conn.execute(
-            insert(stock_movements).values(
-                id=movement.id,
-                product_id=movement.product_id,
-                delta=movement.delta,
-                stock_after=movement.stock_after,
-                kind=movement.kind.value,
-                reason=movement.reason,
-                actor_id=movement.actor_id,
-                order_id=movement.order_id,
-                created_at=movement.created_at,
-            )
-        )
+        await self.add_many([movement])
+
+    async def add_many(self, movements: Sequence[StockMovement]) -> None:
+        await self._conn.execute(insert(stock_movements), [_movement_to_row(m) for m in movements])
 
     async def list_for_product(
         self, product_id: UUID, limit: int, after: tuple[datetime, UUID] | None

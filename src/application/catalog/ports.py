@@ -1,6 +1,6 @@
 """What the catalog use cases need from the outside world, in domain terms only."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -42,11 +42,22 @@ class ProductRepository(Protocol):
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None: ...
 
+    async def add_many(self, products: Sequence[Product]) -> None:
+        """All or none: SkuTaken when any SKU is taken."""
+
     async def get_by_sku(self, sku: Sku) -> Product | None: ...
+
+    async def get_many_by_sku(
+        self, skus: Collection[Sku], *, for_update: bool = False
+    ) -> Sequence[Product]:
+        """The products that have one of ``skus`` (whatever its case), in no order."""
 
     async def save(self, product: Product) -> None:
         """Writes the product if nobody changed it since it was read (ConcurrentUpdate if
         so) and advances its ``version``."""
+
+    async def save_many(self, products: Sequence[Product]) -> None:
+        """``save`` for many products at once, read ``for_update``."""
 
     async def list(self, query: ProductQuery) -> Sequence[Product]:
         """At most ``query.limit`` products in the query's order, after ``query.after``."""
@@ -54,6 +65,8 @@ class ProductRepository(Protocol):
 
 class StockMovementRepository(Protocol):
     async def add(self, movement: StockMovement) -> None: ...
+
+    async def add_many(self, movements: Sequence[StockMovement]) -> None: ...
 
     async def list_for_product(
         self, product_id: UUID, limit: int, after: tuple[datetime, UUID] | None

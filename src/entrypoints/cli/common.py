@@ -64,6 +64,8 @@ def reported() -> Iterator[None]:
         raise fail(error.detail) from None
     except CommandError as error:
         raise fail(f"migrations: {error}") from None
+    except BrokenPipeError:  # stdout's reader left (| head): the command's to handle
+        raise
     except (DBAPIError, OSError) as error:
         reason = getattr(error, "orig", None) or error
         raise fail(
@@ -71,15 +73,15 @@ def reported() -> Iterator[None]:
         ) from None
 
 
-def run(work: Callable[["Container"], Awaitable[T]]) -> T:
-    """Runs one piece of work with the container's connections open, and its audit
-    events on stderr."""
+def run(work: Callable[["Container"], Awaitable[T]], *, audit: bool = True) -> T:
+    """Runs one piece of work with the container's connections open, and (unless
+    ``audit`` is off) its audit events on stderr."""
     from entrypoints.container import Container, running
     from entrypoints.logs import configure_cli_logging
 
     container = Container()
     container.core.settings.override(settings())
-    configure_cli_logging()
+    configure_cli_logging(audit=audit)
 
     async def main() -> T:
         async with running(container):

@@ -12,6 +12,7 @@ from application.catalog.products import (
     ListStockMovementsHandler,
     UpdateProductHandler,
 )
+from application.catalog.transfer import ExportProductsHandler, ImportProductsHandler
 from domain.shared.money import Currency
 
 
@@ -33,3 +34,5 @@ class CatalogContainer(containers.DeclarativeContainer):
     archive_product = providers.Singleton(ArchiveProductHandler, ports)
     list_products = providers.Singleton(ListProductsHandler, ports)
     list_stock_movements = providers.Singleton(ListStockMovementsHandler, ports)
+    import_products = providers.Singleton(ImportProductsHandler, ports)
+    export_products = providers.Singleton(ExportProductsHandler, ports)

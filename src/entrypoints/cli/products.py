@@ -1,0 +1,206 @@
+"""emporium products: the catalog in bulk, as CSV in and CSV or NDJSON out."""
+
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated
+
+import typer
+
+from entrypoints.cli.common import fail, run, stderr
+
+if TYPE_CHECKING:
+    from application.catalog.transfer import ImportRow
+    from domain.catalog import Product
+    from entrypoints.container import Container
+
+app = typer.Typer(help="The catalog in bulk.", no_args_is_help=True)
+
+COLUMNS = ("sku", "name", "description", "price", "stock")
+# What undecodable bytes become when read with errors="surrogateescape".
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+class BadFile(Exception):
+    """The file as a whole cannot be imported (no header, missing or unknown columns)."""
+
+
+class Format(StrEnum):
+    CSV = "csv"
+    NDJSON = "ndjson"
+
+
+def read_rows(handle: IO[str]) -> Iterator["ImportRow"]:
+    """The rows of a CSV file whose header names the columns, in any order. A row that
+    cannot be read (bytes that are not UTF-8, too few or too many fields) carries its
+    problem, to be reported with its line number like any other bad row."""
+    from application.catalog.transfer import ImportRow
+
+    reader = csv.reader(handle)
+    header = next(reader, None)
+    if header is None:
+        raise BadFile(f"the file is empty: its first row must name the columns {','.join(COLUMNS)}")
+    names = [name.strip().lower() for name in header]
+    missing = [c for c in COLUMNS if c not in names]
+    unknown = [n for n in names if n not in COLUMNS] + [n for n in COLUMNS if names.count(n) > 1]
+    if missing or unknown:
+        found = "; ".join(
+            part
+            for part in (
+                missing and f"missing column(s) {', '.join(missing)}",
+                unknown and f"unknown or repeated column(s) {', '.join(unknown)}",
+            )
+            if part
+        )
+        raise BadFile(f"line 1: {found} (the columns are {','.join(COLUMNS)})")
+    where = {column: names.index(column) for column in COLUMNS}
+    next_line = reader.line_num + 1
+    for fields in reader:
+        line, next_line = next_line, reader.line_num + 1
+        if not fields:  # a blank line
+            continue
+        problem = None
+        if len(fields) != len(names):
+            problem = f"{len(fields)} fields, where the header has {len(names)}"
+        elif any(_UNDECODABLE.search(field) for field in fields):
+            problem = "bytes that are not UTF-8"
+        values = {c: fields[i] if i < len(fields) else "" for c, i in where.items()}
+        yield ImportRow(line=line, problem=problem, **values)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as raw:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+
+
+@app.command("import")
+def import_products(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A CSV file.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+    ] = False,
+) -> None:
+    """Add or update products by SKU from a CSV file whose header row names the columns
+    sku,name,description,price,stock. Bad rows are reported with their line and not
+    imported; the good ones are. Exit code 1 if any row was rejected."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from application.catalog.transfer import ImportProducts
+
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+
+    async def work(container: "Container") -> None:
+        # utf-8-sig: a byte-order mark (as spreadsheets write) is not part of the header.
+        with (
+            file.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle,
+            Progress(
+                TextColumn("importing" if not dry_run else "checking"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("lines"),
+                console=stderr,
+                transient=True,
+                disable=not stderr.is_terminal,
+            ) as progress,
+        ):
+            task = progress.add_task("import", total=_count_lines(file))
+            command = ImportProducts(rows=read_rows(handle), source=file.name, dry_run=dry_run)
+            async for batch in container.catalog.import_products()(command):
+                for row in batch.rejected:
+                    progress.console.print(
+                        f"line {row.line}: {row.reason}", highlight=False, markup=False
+                    )
+                for key in ("created", "updated", "unchanged"):
+                    totals[key] += getattr(batch, key)
+                totals["rejected"] += len(batch.rejected)
+                progress.advance(task, batch.rows)
+
+    try:
+        run(work, audit=False)
+    except BadFile as error:
+        raise fail(str(error)) from None
+    except csv.Error as error:
+        raise fail(
+            f"the file is not CSV I can read ({error}); the batches before it were imported"
+        ) from None
+    finally:  # what was done, even when a failure stopped it
+        if any(totals.values()):
+            summary = ", ".join(f"{count} {what}" for what, count in totals.items())
+            stderr.print(summary + (" (dry run: nothing written)" if dry_run else ""))
+    if totals["rejected"]:
+        raise typer.Exit(1)
+
+
+def _product_fields(product: "Product") -> dict[str, object]:
+    return {
+        "id": str(product.id),
+        "sku": product.sku.value,
+        "name": product.name,
+        "description": product.description,
+        "price": {"amount": product.price.amount, "currency": product.price.currency.code},
+        "stock": product.stock,
+        "is_active": product.is_active,
+        "version": product.version,
+        "created_at": product.created_at.isoformat().replace("+00:00", "Z"),
+        "updated_at": product.updated_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _csv_row(product: "Product") -> tuple[object, ...]:
+    return (product.sku, product.name, product.description, product.price.amount, product.stock)
+
+
+@app.command()
+def export(
+    format: Annotated[
+        Format, typer.Option("--format", help="csv (imports back) or ndjson.")
+    ] = Format.CSV,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            dir_okay=False,
+            help="A file, written whole or not at all; stdout by default.",
+        ),
+    ] = None,
+) -> None:
+    """Every product, archived ones too, oldest first, streamed page by page. The CSV
+    imports back unchanged."""
+    from application.catalog.transfer import ExportProducts
+
+    async def work(container: "Container", out: IO[str]) -> None:
+        writer = csv.writer(out)
+        if format is Format.CSV:
+            writer.writerow(COLUMNS)
+        async for product in container.catalog.export_products()(ExportProducts()):
+            if format is Format.CSV:
+                writer.writerow(_csv_row(product))
+            else:
+                out.write(json.dumps(_product_fields(product), ensure_ascii=False) + "\n")
+
+    if output is None:
+        try:
+            run(lambda container: work(container, sys.stdout))
+        except BrokenPipeError:
+            # The reader had enough (| head). Python's own advice: point stdout at
+            # devnull, so that flushing it at exit raises nothing, and exit 1.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
+        return
+    # Written beside the target and moved over it at the end: never half a file.
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            run(lambda container: work(container, out))
+        partial.replace(output)
+    except OSError as error:
+        raise fail(f"cannot write {output}: {error.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)

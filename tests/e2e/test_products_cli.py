@@ -1,0 +1,181 @@
+"""emporium products and emporium seed, through Typer's runner, on SQLite and PostgreSQL."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from entrypoints.cli.main import app
+from tests.e2e.test_cli import SECRET
+
+HEADER = "sku,name,description,price,stock\n"
+
+
+@pytest.fixture
+def runner(database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EMPORIUM_DATABASE_URL", database)
+    monkeypatch.setenv("EMPORIUM_SECRET_KEY", SECRET)
+    return CliRunner()
+
+
+def emporium(runner: CliRunner, *args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+def write(path: Path, text: str | bytes) -> str:
+    if isinstance(text, str):
+        text = text.encode()
+    path.write_bytes(text)
+    return str(path)
+
+
+def exported(runner: CliRunner) -> list[dict]:  # type: ignore[type-arg]
+    result = emporium(runner, "products", "export", "--format", "ndjson")
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_an_import_round_trips_through_export(runner: CliRunner, tmp_path: Path) -> None:
+    catalog = (
+        HEADER
+        + 'MUG-1,"Enamel mug, blue","Holds 350 ml.\nDishwasher safe.",12.50,4\r\n'
+        + "CUP-2,Cup,,4.00,0\r\n"
+        + "TEA-3,Théière,Fonte émaillée,30.00,2\r\n"
+    )
+    first = emporium(runner, "products", "import", write(tmp_path / "in.csv", catalog))
+    assert first.exit_code == 0, first.output
+    assert "3 created, 0 updated, 0 unchanged, 0 rejected" in first.stderr
+    result = emporium(runner, "products", "export")
+    assert result.exit_code == 0
+    assert result.stdout.replace("\r\n", "\n") == catalog.replace("\r\n", "\n")
+    again = emporium(runner, "products", "import", write(tmp_path / "out.csv", result.stdout))
+    assert again.exit_code == 0 and "0 created, 0 updated, 3 unchanged" in again.stderr
+    products = {p["sku"]: p for p in exported(runner)}
+    assert products["MUG-1"] | {"id": 0, "created_at": 0, "updated_at": 0} == {
+        "id": 0,
+        "sku": "MUG-1",
+        "name": "Enamel mug, blue",
+        "description": "Holds 350 ml.\nDishwasher safe.",
+        "price": {"amount": "12.50", "currency": "USD"},
+        "stock": 4,
+        "is_active": True,
+        "version": 1,
+        "created_at": 0,
+        "updated_at": 0,
+    }
+
+
+def test_an_import_updates_by_sku_and_explains_the_stock(runner: CliRunner, tmp_path: Path) -> None:
+    emporium(
+        runner, "products", "import", write(tmp_path / "a.csv", HEADER + "MUG-1,Mug,,12.50,4\n")
+    )
+    result = emporium(
+        runner,
+        "products",
+        "import",
+        write(tmp_path / "b.csv", HEADER + "mug-1,Big mug,,13.00,10\n"),
+    )
+    assert result.exit_code == 0 and "0 created, 1 updated" in result.stderr
+    [mug] = exported(runner)
+    assert (mug["sku"], mug["name"], mug["price"]["amount"], mug["stock"], mug["version"]) == (
+        "MUG-1",
+        "Big mug",
+        "13.00",
+        10,
+        2,
+    )
+
+
+BAD_ROWS = [
+    ("A-1,Good,,1.00,5", None),
+    ("A-1,Again,,1.00,5", "line 3: sku: SKU A-1 is on line 2 already"),
+    ("B 2,Bad sku,,1.00,1", "line 4: sku: A SKU is 1 to 64"),
+    ("C-3,Too many digits,,1.001,1", "line 5: price: An amount in USD"),
+    ("D-4,Negative stock,,1.00,-3", "line 6: stock: Stock is a whole number"),
+    ("E-5,Float price,,1e3,1", "line 7: price: "),
+    ("F-6,Bytes \xff\xfe,,1.00,1", "line 8: row: bytes that are not UTF-8"),
+    ("G-7,Short", "line 9: row: 2 fields, where the header has 5"),
+    ("H-8,,,1.00,1", "line 10: name: A name has 1 to 200"),
+    ("I-9,Good too,,2.00,0", None),
+]
+
+
+def test_bad_rows_are_reported_by_line_and_only_the_good_ones_land(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    body = HEADER.encode() + b"".join(
+        line.encode("latin-1" if "\xff" in line else "utf-8") + b"\n" for line, _ in BAD_ROWS
+    )
+    result = emporium(runner, "products", "import", write(tmp_path / "bad.csv", body))
+    assert result.exit_code == 1
+    for _, message in BAD_ROWS:
+        if message:
+            assert message in result.stderr
+    assert "2 created, 0 updated, 0 unchanged, 8 rejected" in result.stderr
+    assert "Traceback" not in result.output
+    assert sorted(p["sku"] for p in exported(runner)) == ["A-1", "I-9"]
+
+
+def test_a_dry_run_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path / "in.csv", HEADER + "MUG-1,Mug,,12.50,4\nBAD,Bad,,x,1\n")
+    result = emporium(runner, "products", "import", "--dry-run", path)
+    assert result.exit_code == 1 and "line 3: price" in result.stderr
+    assert "1 created" in result.stderr and "dry run: nothing written" in result.stderr
+    assert exported(runner) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"sku,name,price\nA,B,1.00\n", "missing column(s) description, stock"),
+        (HEADER.replace("stock", "stok").encode(), "unknown or repeated column(s) stok"),
+        (HEADER.rstrip().encode() + b",sku\n", "unknown or repeated column(s) sku"),
+    ],
+)
+def test_a_file_that_cannot_be_imported_is_refused_whole(
+    runner: CliRunner, tmp_path: Path, content: bytes, message: str
+) -> None:
+    result = emporium(runner, "products", "import", write(tmp_path / "in.csv", content))
+    assert result.exit_code == 1 and message in result.stderr
+    assert "Traceback" not in result.output and exported(runner) == []
+
+
+def test_a_byte_order_mark_is_not_part_of_the_header(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path / "excel.csv", "\ufeff" + HEADER + "MUG-1,Mug,,1.00,1\n")
+    assert emporium(runner, "products", "import", path).exit_code == 0
+    assert [p["sku"] for p in exported(runner)] == ["MUG-1"]
+
+
+def test_export_to_a_file_is_whole_or_absent(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emporium(
+        runner, "products", "import", write(tmp_path / "in.csv", HEADER + "MUG-1,Mug,,1.00,1\n")
+    )
+    result = emporium(runner, "products", "export", "--output", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert (tmp_path / "out.csv").read_text().splitlines() == [HEADER.strip(), "MUG-1,Mug,,1.00,1"]
+    nowhere = emporium(runner, "products", "export", "--output", str(tmp_path / "no" / "x.csv"))
+    assert nowhere.exit_code == 1 and "cannot write" in nowhere.stderr
+    # A failed export leaves the last good file as it was, and no partial one.
+    monkeypatch.setenv("EMPORIUM_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    failed = emporium(runner, "products", "export", "--output", str(tmp_path / "out.csv"))
+    assert failed.exit_code == 1 and "emporium db upgrade" in failed.stderr
+    assert (tmp_path / "out.csv").read_text().splitlines()[1] == "MUG-1,Mug,,1.00,1"
+    assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
+
+
+def test_seeding_the_demo_twice_changes_nothing_the_second_time(runner: CliRunner) -> None:
+    first = emporium(runner, "seed", "demo", "--password", "demo-pass-123")
+    assert first.exit_code == 0, first.output
+    assert "4 accounts created" in first.stderr and "demo-pass-123" in first.stderr
+    products = exported(runner)
+    assert len(products) == 36 and all(p["sku"].startswith("DEMO-") for p in products)
+    second = emporium(runner, "seed", "demo")
+    assert second.exit_code == 0 and "0 accounts created, 4 there already" in second.stderr
+    assert "password" not in second.stderr and exported(runner) == products
+    users = emporium(runner, "users", "list", "--json").stdout.splitlines()
+    assert sorted(json.loads(u)["role"] for u in users) == ["admin"] + ["customer"] * 3
