@@ -40,6 +40,7 @@ format: $(STAMP_DEV)
 bench: $(STAMP_DEV)  ## how long a login takes; Emporium against the bare reference server
 	$(BIN)/python benchmarks/login.py
 	$(BIN)/python benchmarks/harness.py
+	$(BIN)/python benchmarks/catalog.py --postgres-url $${EMPORIUM_BENCH_POSTGRES_URL:-postgresql+asyncpg://root@127.0.0.1:5432/postgres}
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
