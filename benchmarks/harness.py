@@ -32,6 +32,8 @@ from sqlalchemy import make_url, text
 
 from adapters.sqlalchemy import migrator
 from adapters.sqlalchemy.engine import create_engine
+from application.catalog.commands import ListProducts
+from application.catalog.transfer import ImportProducts, ImportRow
 from application.users.commands import Register
 from entrypoints.container import Container, running
 from entrypoints.settings import Settings
@@ -39,7 +41,8 @@ from entrypoints.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 KEY = "a-benchmark-signing-key-of-32-bytes-or-more!"
-ENDPOINTS = ["/api/v1/users/me", "/health/live"]
+PRODUCTS = 10_000
+# Each endpoint, and whether it is called signed in (the catalog is browsed anonymously).
 SERVER_CPU, LOAD_CPU = "1", "0"
 
 
@@ -67,14 +70,29 @@ def throwaway_database(server_url: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _token_for_a_new_user(settings: Settings) -> str:
+async def _prepare(settings: Settings) -> tuple[str, dict[str, bool]]:
+    """A signed-in user's token, a catalog of PRODUCTS, and the endpoints to measure."""
     container = Container()
     container.core.settings.override(settings)
     async with running(container):
         user = await container.users.register()(
             Register("bench@example.com", "benchmark-password", "Bench Marker")
         )
-        return str(container.users.tokens().issue_access(user, container.core.clock().now()).token)
+        token = container.users.tokens().issue_access(user, container.core.clock().now()).token
+        rows = (
+            ImportRow(n, f"SKU-{n:06d}", f"Product {n}", "Made by hand.", f"{n % 500}.99", "7")
+            for n in range(PRODUCTS)
+        )
+        async for _ in container.catalog.import_products()(ImportProducts(rows, "benchmark")):
+            pass
+        page = await container.catalog.list_products()(ListProducts(limit=1))
+    endpoints = {
+        "/api/v1/users/me": True,
+        f"/api/v1/products/{page.items[0].id}": False,
+        "/api/v1/products": False,
+        "/health/live": False,
+    }
+    return str(token), endpoints
 
 
 @contextmanager
@@ -113,7 +131,8 @@ def _ms(value: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, token: str, duration: int, connections: int) -> Result:
+def wrk(url: str, token: str | None, duration: int, connections: int) -> Result:
+    signed_in = ["-H", f"Authorization: Bearer {token}"] if token else []
     output = subprocess.run(
         [
             "taskset",
@@ -124,8 +143,7 @@ def wrk(url: str, token: str, duration: int, connections: int) -> Result:
             f"-c{connections}",
             f"-d{duration}s",
             "--latency",
-            "-H",
-            f"Authorization: Bearer {token}",
+            *signed_in,
             url,
         ],
         capture_output=True,
@@ -139,6 +157,10 @@ def wrk(url: str, token: str, duration: int, connections: int) -> Result:
         _ms(re.search(r"\s50%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
         _ms(re.search(r"\s99%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
     )
+
+
+def _label(endpoint: str) -> str:
+    return re.sub(r"[0-9a-f-]{36}", "{id}", endpoint)
 
 
 def main() -> None:
@@ -158,7 +180,7 @@ def main() -> None:
     with throwaway_database(args.database_url) as database:
         migrator.upgrade(database)
         settings = Settings(database_url=database, secret_key=SecretStr(KEY), _env_file=None)  # type: ignore[call-arg]
-        token = asyncio.run(_token_for_a_new_user(settings))
+        token, endpoints = asyncio.run(_prepare(settings))
         env = os.environ | {
             "EMPORIUM_ENV": "production",
             "EMPORIUM_SECRET_KEY": KEY,
@@ -185,26 +207,30 @@ def main() -> None:
             ) as reference,
         ):
             for base in (emporium, reference):  # warm-up: pools filled, code paths hot
-                for endpoint in ENDPOINTS:
-                    wrk(base + endpoint, token, 2, args.connections)
+                for endpoint, signed_in in endpoints.items():
+                    wrk(base + endpoint, token if signed_in else None, 2, args.connections)
             print(
-                f"{'pass':<5}{'endpoint':<20}{'server':<11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+                f"{'pass':<5}{'endpoint':<24}{'server':<11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
             )
             for number in range(1, args.passes + 1):
-                for endpoint in ENDPOINTS:
+                for endpoint, signed_in in endpoints.items():
                     order = [("emporium", emporium), ("reference", reference)]
                     results = {}
                     for name, base in order if number % 2 else order[::-1]:
                         results[name] = result = wrk(
-                            base + endpoint, token, args.duration, args.connections
+                            base + endpoint,
+                            token if signed_in else None,
+                            args.duration,
+                            args.connections,
                         )
                         print(
-                            f"{number:<5}{endpoint:<20}{name:<11}{result.requests_per_second:>9.0f}"
+                            f"{number:<5}{_label(endpoint):<24}{name:<11}"
+                            f"{result.requests_per_second:>9.0f}"
                             f"{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
                         )
                     mine, theirs = results["emporium"], results["reference"]
                     print(
-                        f"{'':<5}{endpoint:<20}{'ratio':<11}"
+                        f"{'':<5}{_label(endpoint):<24}{'ratio':<11}"
                         f"{mine.requests_per_second / theirs.requests_per_second:>9.2f}"
                         f"{'':>9}{mine.p99_ms / theirs.p99_ms:>9.2f}  (throughput, p99)"
                     )

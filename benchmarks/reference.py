@@ -6,12 +6,19 @@ Emporium endpoints it is measured against, on the same database.
   every claim required, numeric times against the clock with the same leeway), the
   same row read by primary key, the same active and credentials-version checks, the
   same JSON.
+- GET /api/v1/products/{id} (anonymous): the same row read by primary key, archived
+  ones not found, the same JSON and ETag.
+- GET /api/v1/products (anonymous): the first page of 20, newest first, by the same
+  index, with a next cursor signed the same way (HMAC-SHA256).
 
 Run it as the harness does: EMPORIUM_DATABASE_URL=postgresql://... and
 EMPORIUM_SECRET_KEY=... in the environment, then
 ``uvicorn benchmarks.reference:app --no-access-log``.
 """
 
+import base64
+import hashlib
+import hmac
 import math
 import os
 import time
@@ -38,8 +45,67 @@ USER_BY_ID = (
 )
 
 
-def _json(body: object, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status, media_type="application/json")
+PRODUCT_BY_ID = (
+    "SELECT id, sku, name, description, price_minor, currency, stock, is_active, version, "
+    "created_at, updated_at FROM products WHERE id = $1"
+)
+NEWEST_PRODUCTS = (
+    "SELECT id, sku, name, description, price_minor, currency, stock, is_active, version, "
+    "created_at, updated_at FROM products WHERE is_active "
+    "ORDER BY created_at DESC, id DESC LIMIT $1"
+)
+CURSOR_KEY = hmac.new(KEY.encode(), b"emporium cursor v2", hashlib.sha256).digest()
+
+
+def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+def _time(moment: object) -> str:
+    return moment.isoformat().replace("+00:00", "Z")  # type: ignore[attr-defined]
+
+
+def _product(row: asyncpg.Record) -> dict[str, object]:
+    minor = row["price_minor"]
+    return {
+        "id": str(row["id"]),
+        "sku": row["sku"],
+        "name": row["name"],
+        "description": row["description"],
+        "price": {"amount": f"{minor // 100}.{minor % 100:02d}", "currency": row["currency"]},
+        "stock": row["stock"],
+        "is_active": row["is_active"],
+        "version": row["version"],
+        "created_at": _time(row["created_at"]),
+        "updated_at": _time(row["updated_at"]),
+    }
+
+
+def _cursor(row: asyncpg.Record) -> str:
+    payload = orjson.dumps([row["created_at"].isoformat(), str(row["id"])])
+    mac = hmac.new(CURSOR_KEY, b"products:-created_at\x00" + payload, hashlib.sha256).digest()
+    encode = base64.urlsafe_b64encode
+    return f"{encode(payload).decode().rstrip('=')}.{encode(mac[:16]).decode().rstrip('=')}"
+
+
+async def product(request: Request) -> Response:
+    try:
+        product_id = UUID(request.path_params["product_id"])
+    except ValueError:
+        return _json({"code": "validation_error"}, 422)
+    async with request.app.state.pool.acquire() as conn:
+        row = await conn.fetchrow(PRODUCT_BY_ID, product_id)
+    if row is None or not row["is_active"]:
+        return _json({"code": "not_found"}, 404)
+    return _json(_product(row), headers={"ETag": f'"{row["version"]}"'})
+
+
+async def products(request: Request) -> Response:
+    async with request.app.state.pool.acquire() as conn:
+        rows = await conn.fetch(NEWEST_PRODUCTS, 21)
+    page = rows[:20]
+    next_cursor = _cursor(page[-1]) if len(rows) > 20 else None
+    return _json({"items": [_product(row) for row in page], "next_cursor": next_cursor})
 
 
 def _unauthorized() -> Response:
@@ -98,5 +164,11 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 app = Starlette(
-    routes=[Route("/health/live", live), Route("/api/v1/users/me", me)], lifespan=lifespan
+    routes=[
+        Route("/health/live", live),
+        Route("/api/v1/users/me", me),
+        Route("/api/v1/products", products),
+        Route("/api/v1/products/{product_id}", product),
+    ],
+    lifespan=lifespan,
 )
