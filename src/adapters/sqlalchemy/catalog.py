@@ -1,7 +1,9 @@
 """The catalog context in SQL: its tables, row mapping and repositories."""
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -11,9 +13,11 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ColumnElement,
+    Dialect,
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
@@ -30,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from application.catalog.commands import ProductSort
 from application.catalog.ports import ProductQuery
 from domain.catalog import MovementKind, Product, Sku, SkuTaken, StockMovement
 from domain.shared.aggregate import Aggregate
@@ -100,6 +105,103 @@ _SORT_COLUMNS = {
     "price": products.c.price_minor,
     "name": products.c.name_key,
 }
+
+
+# What a Product is made of: the keys kept for indexes and search are never read back.
+_PRODUCT = [
+    products.c[name]
+    for name in (
+        "id", "sku", "name", "description", "price_minor", "currency", "stock", "is_active",
+        "created_at", "updated_at", "version",
+    )
+]  # fmt: skip
+# The read of every product page: on PostgreSQL a prepared statement on the pooled
+# asyncpg connection, the expression layer skipped (as for the user read).
+_PRODUCT_BY_ID = select(*_PRODUCT).where(products.c.id == bindparam("product_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class _PageShape:
+    """What a page query's SQL depends on (its values aside): one statement per shape,
+    built and compiled once."""
+
+    sort: ProductSort
+    include_archived: bool
+    text: bool
+    min_price: bool
+    max_price: bool
+    in_stock: bool | None
+    after: bool
+
+    @classmethod
+    def of(cls, query: ProductQuery) -> "_PageShape":
+        return cls(
+            sort=query.sort,
+            include_archived=query.include_archived,
+            text=bool(query.text),
+            min_price=query.min_price is not None,
+            max_price=query.max_price is not None,
+            in_stock=query.in_stock,
+            after=query.after is not None,
+        )
+
+
+@cache
+def _page_statement(shape: _PageShape) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    if not shape.include_archived:
+        conditions.append(products.c.is_active.is_(True))
+    if shape.text:
+        conditions.append(products.c.search_text.like(bindparam("text"), escape="\\"))
+    if shape.min_price:
+        conditions.append(products.c.price_minor >= bindparam("min_price"))
+    if shape.max_price:
+        conditions.append(products.c.price_minor <= bindparam("max_price"))
+    if shape.in_stock is not None:
+        conditions.append(products.c.stock > 0 if shape.in_stock else products.c.stock == 0)
+    key = _SORT_COLUMNS[shape.sort.key]
+    descending = shape.sort.descending
+    if shape.after:
+        position = tuple_(key, products.c.id)
+        after = tuple_(bindparam("after_key", type_=key.type), bindparam("after_id", type_=Uuid()))
+        conditions.append(position < after if descending else position > after)
+    order = (key.desc(), products.c.id.desc()) if descending else (key, products.c.id)
+    return (
+        select(*_PRODUCT).where(and_(True, *conditions)).order_by(*order).limit(bindparam("limit"))
+    )
+
+
+def _page_parameters(query: ProductQuery) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"limit": query.limit}
+    if query.text:
+        parameters["text"] = _like(query.text)
+    if query.min_price is not None:
+        parameters["min_price"] = query.min_price.minor
+    if query.max_price is not None:
+        parameters["max_price"] = query.max_price.minor
+    if query.after is not None:
+        parameters["after_key"], parameters["after_id"] = query.after
+    return parameters
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement as the driver's own connection takes it: SQL text, and its positional
+    parameters' names, with the values of those the statement fixes itself."""
+
+    sql: str
+    order: tuple[str, ...]
+    fixed: dict[str, Any]
+
+    def arguments(self, parameters: dict[str, Any]) -> list[Any]:
+        values = self.fixed | parameters
+        return [values[name] for name in self.order]
+
+
+@cache
+def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    return _Compiled(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
 
 
 def search_text(product: Product) -> str:
@@ -190,8 +292,13 @@ def _movement_to_row(movement: StockMovement) -> dict[str, Any]:
 
 
 class SqlProductRepository:
-    def __init__(self, conn: AsyncConnection, track: Callable[[Aggregate], None]) -> None:
-        self._conn, self._track = conn, track
+    """``driver``, on PostgreSQL, is the asyncpg connection under ``conn`` (the same
+    connection and transaction), for the hot reads: a product and a page of them."""
+
+    def __init__(
+        self, conn: AsyncConnection, track: Callable[[Aggregate], None], driver: Any = None
+    ) -> None:
+        self._conn, self._track, self._driver = conn, track, driver
 
     async def add(self, product: Product) -> None:
         try:
@@ -210,19 +317,21 @@ class SqlProductRepository:
             self._track(product)
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
-        query = select(products).where(products.c.id == product_id)
         if for_update:
-            query = query.with_for_update()
-        return self._found((await self._conn.execute(query)).mappings().one_or_none())
+            query = _PRODUCT_BY_ID.with_for_update()
+            result = await self._conn.execute(query, {"product_id": product_id})
+            return self._found(result.mappings().one_or_none())
+        rows = await self._read(_PRODUCT_BY_ID, {"product_id": product_id})
+        return self._found(rows[0] if rows else None)
 
     async def get_by_sku(self, sku: Sku) -> Product | None:
-        query = select(products).where(products.c.sku_key == sku.key)
+        query = select(*_PRODUCT).where(products.c.sku_key == sku.key)
         return self._found((await self._conn.execute(query)).mappings().one_or_none())
 
     async def get_many_by_sku(
         self, skus: Collection[Sku], *, for_update: bool = False
     ) -> Sequence[Product]:
-        query = select(products).where(products.c.sku_key.in_({sku.key for sku in skus}))
+        query = select(*_PRODUCT).where(products.c.sku_key.in_({sku.key for sku in skus}))
         if for_update:
             query = query.with_for_update()
         rows = (await self._conn.execute(query)).mappings()
@@ -243,29 +352,19 @@ class SqlProductRepository:
             self._track(product)
 
     async def list(self, query: ProductQuery) -> Sequence[Product]:
-        conditions: list[ColumnElement[bool]] = []
-        if not query.include_archived:
-            conditions.append(products.c.is_active.is_(True))
-        if query.text:
-            conditions.append(products.c.search_text.like(_like(query.text), escape="\\"))
-        if query.min_price is not None:
-            conditions.append(products.c.price_minor >= query.min_price.minor)
-        if query.max_price is not None:
-            conditions.append(products.c.price_minor <= query.max_price.minor)
-        if query.in_stock is not None:
-            conditions.append(products.c.stock > 0 if query.in_stock else products.c.stock == 0)
-        key = _SORT_COLUMNS[query.sort.key]
-        if query.after is not None:
-            position, after = tuple_(key, products.c.id), tuple_(*query.after)
-            conditions.append(position < after if query.sort.descending else position > after)
-        order = (
-            (key.desc(), products.c.id.desc()) if query.sort.descending else (key, products.c.id)
-        )
-        statement = (
-            select(products).where(and_(True, *conditions)).order_by(*order).limit(query.limit)
-        )
-        rows = (await self._conn.execute(statement)).mappings()
+        rows = await self._read(_page_statement(_PageShape.of(query)), _page_parameters(query))
         return [product for row in rows if (product := self._found(row))]
+
+    async def _read(
+        self, statement: Select[Any], parameters: dict[str, Any]
+    ) -> Sequence[Mapping[str, Any]]:
+        rows: Sequence[Mapping[str, Any]]
+        if self._driver is None:
+            rows = (await self._conn.execute(statement, parameters)).mappings().all()
+        else:
+            compiled = _compiled(statement, self._conn.dialect)
+            rows = await self._driver.fetch(compiled.sql, *compiled.arguments(parameters))
+        return rows
 
     def _found(self, row: Mapping[Any, Any] | None) -> Product | None:
         if row is None:

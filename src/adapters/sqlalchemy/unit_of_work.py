@@ -74,9 +74,10 @@ class SqlReader:
             raise
         self._conn = conn
         self._seen = []
-        self.users = SqlUserRepository(conn, self._seen.append, await _asyncpg_connection(conn))
+        driver = await _asyncpg_connection(conn)
+        self.users = SqlUserRepository(conn, self._seen.append, driver)
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
-        self.products = SqlProductRepository(conn, self._seen.append)
+        self.products = SqlProductRepository(conn, self._seen.append, driver)
         self.stock_movements = SqlStockMovementRepository(conn)
         return self
 

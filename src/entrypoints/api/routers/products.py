@@ -33,6 +33,7 @@ from entrypoints.api.conditional import etag, is_current, versions_matching
 from entrypoints.api.dependencies import use
 from entrypoints.api.pagination import CursorCodec, integer, moment, text
 from entrypoints.api.problems import raises
+from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.catalog import (
     ANY_AMOUNT_PATTERN,
     CreateProductIn,
@@ -43,6 +44,7 @@ from entrypoints.api.schemas.catalog import (
     StockMovementOut,
     StockMovementPageOut,
     UpdateProductIn,
+    product_document,
 )
 from entrypoints.api.security import OptionalUser, current_admin, is_admin
 
@@ -75,14 +77,16 @@ def _price(body: Money | None) -> Price | None:
     return Price(body.amount, body.currency) if body is not None else None
 
 
-def _tagged(product: Product, response: Response) -> ProductOut:
-    response.headers["ETag"] = etag(product.version)
-    return ProductOut.of(product)
+def _tagged(product: Product, status_code: int = 200, **headers: str) -> JsonResponse:
+    """A product, with its version as ETag."""
+    headers["ETag"] = etag(product.version)
+    return JsonResponse(product_document(product), status_code, headers)
 
 
 @router.get(
     "",
     responses=raises(Forbidden),
+    response_model=ProductPageOut,
     summary="Browse and search products",
     description="Archived products are left out; admins may ask for them with "
     "`include_archived=true` (anyone else gets 403).",
@@ -106,7 +110,7 @@ async def list_products(
     sort: ProductSort = ProductSort.NEWEST,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> ProductPageOut:
+) -> JsonResponse:
     if include_archived and not is_admin(user):
         raise Forbidden("Only admins may see archived products")
     scope = f"products:{sort.value}"
@@ -122,10 +126,8 @@ async def list_products(
             after=cursors.decode(cursor, scope, _SORT_KEYS[sort.key]),
         )
     )
-    return ProductPageOut(
-        items=[ProductOut.of(p) for p in page.items],
-        next_cursor=cursors.encode(page.next_after, scope),
-    )
+    items = [product_document(p) for p in page.items]
+    return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, scope)})
 
 
 @router.get(
@@ -139,32 +141,31 @@ async def list_products(
 )
 async def read_product(
     product_id: UUID,
-    response: Response,
     user: OptionalUser,
     get_product: Annotated[GetProductHandler, use(lambda c: c.catalog.get_product)],
     if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
-) -> ProductOut | Response:
+) -> Response:
     product = await get_product(GetProduct(product_id, include_archived=is_admin(user)))
     if is_current(if_none_match, product.version):
         return Response(
             status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(product.version)}
         )
-    return _tagged(product, response)
+    return _tagged(product)
 
 
 @admin_router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     responses=raises(SkuTaken, CurrencyMismatch) | {201: _TAGGED},
+    response_model=ProductOut,
     summary="Add a product (admins)",
 )
 async def create_product(
     request: Request,
-    response: Response,
     body: CreateProductIn,
     admin: Admin,
     create_product: Annotated[CreateProductHandler, use(lambda c: c.catalog.create_product)],
-) -> ProductOut:
+) -> JsonResponse:
     product = await create_product(
         CreateProduct(
             sku=body.sku,
@@ -175,14 +176,14 @@ async def create_product(
             actor_id=admin.id,
         )
     )
-    response.headers["Location"] = f"{request.url.path}/{product.id}"
-    return _tagged(product, response)
+    return _tagged(product, 201, Location=f"{request.url.path}/{product.id}")
 
 
 @admin_router.patch(
     "/{product_id}",
     responses=raises(NotFound, VersionMismatch, CurrencyMismatch, ConcurrentUpdate)
     | {200: _TAGGED},
+    response_model=ProductOut,
     summary="Change a product (admins); fields left out stay as they are",
     description='With `If-Match: "<version>"`, the change is made only if the product is '
     "still at that version (else 412 `version_mismatch`): no lost update.",
@@ -190,10 +191,9 @@ async def create_product(
 async def update_product(
     product_id: UUID,
     body: UpdateProductIn,
-    response: Response,
     update_product: Annotated[UpdateProductHandler, use(lambda c: c.catalog.update_product)],
     if_match: Annotated[str | None, Header(max_length=1024)] = None,
-) -> ProductOut:
+) -> JsonResponse:
     product = await update_product(
         UpdateProduct(
             product_id,
@@ -204,23 +204,23 @@ async def update_product(
             expected_versions=versions_matching(if_match),
         )
     )
-    return _tagged(product, response)
+    return _tagged(product)
 
 
 @admin_router.post(
     "/{product_id}/stock-adjustments",
     responses=raises(NotFound, StockWouldGoNegative) | {200: _TAGGED},
+    response_model=ProductOut,
     summary="Add or remove stock, with a reason, into the ledger (admins)",
 )
 async def adjust_stock(
     product_id: UUID,
     body: StockAdjustmentIn,
-    response: Response,
     admin: Admin,
     adjust_stock: Annotated[AdjustStockHandler, use(lambda c: c.catalog.adjust_stock)],
-) -> ProductOut:
+) -> JsonResponse:
     product = await adjust_stock(AdjustStock(product_id, body.delta, body.reason, admin.id))
-    return _tagged(product, response)
+    return _tagged(product)
 
 
 @admin_router.delete(

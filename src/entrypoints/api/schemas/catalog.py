@@ -63,10 +63,6 @@ class Money(BaseModel):
     amount: Amount
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["USD"])]
 
-    @classmethod
-    def of(cls, price: money.Money) -> Self:
-        return cls(amount=price.amount, currency=price.currency.code)
-
 
 class CreateProductIn(RequestBody):
     sku: Sku
@@ -103,6 +99,8 @@ class StockAdjustmentIn(RequestBody):
 
 
 class ProductOut(BaseModel):
+    """The schema of ``product_document``."""
+
     id: UUID
     sku: str
     name: str
@@ -114,20 +112,22 @@ class ProductOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, product: Product) -> Self:
-        return cls(
-            id=product.id,
-            sku=product.sku.value,
-            name=product.name,
-            description=product.description,
-            price=Money.of(product.price),
-            stock=product.stock,
-            is_active=product.is_active,
-            version=product.version,
-            created_at=product.created_at,
-            updated_at=product.updated_at,
-        )
+
+def product_document(product: Product) -> dict[str, Any]:
+    """A product as the API shows it (``ProductOut``), as a plain dict: built in a
+    fraction of a model's time, on the hottest reads."""
+    return {
+        "id": str(product.id),
+        "sku": product.sku.value,
+        "name": product.name,
+        "description": product.description,
+        "price": {"amount": product.price.amount, "currency": product.price.currency.code},
+        "stock": product.stock,
+        "is_active": product.is_active,
+        "version": product.version,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
 
 
 class ProductPageOut(BaseModel):
