@@ -11,6 +11,7 @@ from application.users.sessions import AuthorizeAccess
 from domain.shared.errors import Forbidden
 from domain.users import Role, User
 from entrypoints.api.dependencies import use
+from entrypoints.container import Container
 
 # tokenUrl makes the Swagger UI's Authorize button sign in with the password flow.
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -26,12 +27,17 @@ async def current_user(
 
 
 async def optional_user(
-    token: Annotated[str | None, Depends(bearer)],
-    authorize: Annotated[AuthorizeAccess, use(lambda c: c.users.authorize)],
+    request: Request, token: Annotated[str | None, Depends(bearer)]
 ) -> User | None:
     """Whoever is calling, on the routes anyone may call: ``None`` without a token; a bad
-    token is refused all the same (the client should know)."""
-    return await authorize(Authorize(token)) if token else None
+    token is refused all the same (the client should know). The use case is looked up
+    only when there is a token: these routes are the hottest, and most callers are
+    anonymous."""
+    if not token:
+        return None
+    container: Container = request.app.state.container
+    authorize: AuthorizeAccess = container.users.authorize()
+    return await authorize(Authorize(token))
 
 
 async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
