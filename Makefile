@@ -37,7 +37,7 @@ format: $(STAMP_DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP_DEV)  ## how long a login takes; Emporium against the bare reference server
+bench: $(STAMP_DEV)  ## a login; Emporium against the bare reference server; the catalog at 100k products
 	$(BIN)/python benchmarks/login.py
 	$(BIN)/python benchmarks/harness.py
 	$(BIN)/python benchmarks/catalog.py --postgres-url $${EMPORIUM_BENCH_POSTGRES_URL:-postgresql+asyncpg://root@127.0.0.1:5432/postgres}
