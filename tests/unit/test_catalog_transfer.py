@@ -17,7 +17,7 @@ from application.catalog.transfer import (
     ImportRow,
 )
 from domain.catalog import MovementKind, Product
-from domain.shared.errors import ServiceUnavailable
+from domain.shared.errors import InvalidValue, ServiceUnavailable
 from tests.unit.conftest import Shop
 
 
@@ -133,3 +133,12 @@ async def test_export_streams_every_product_oldest_first_archived_too(shop: Shop
     await shop.archive(ArchiveProduct(first.id))
     exported = [p.sku.value async for p in shop.export_products(ExportProducts(page_size=7))]
     assert exported == [f"SKU-{line:02d}" for line in range(2, 27)]
+
+
+async def test_a_source_the_ledger_cannot_name_is_refused_before_any_row(shop: Shop) -> None:
+    # The first batch moves no stock, so only an early check keeps it from landing.
+    rows = [row(2, "CUP-0", stock="0"), row(3, "MUG-1", stock="5")]
+    command = ImportProducts(rows=rows, source="bad\x07name.csv", batch_size=1)
+    with pytest.raises(InvalidValue):
+        [batch async for batch in shop.import_products(command)]
+    assert await catalog(shop) == {}

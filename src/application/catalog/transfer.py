@@ -13,7 +13,7 @@ from application.catalog.commands import ProductSort
 from application.catalog.ports import ProductQuery
 from application.catalog.products import Catalog
 from domain.catalog import MovementKind, Product, Sku, StockMovement
-from domain.catalog.product import MAX_STOCK, clean_description, clean_name
+from domain.catalog.product import MAX_STOCK, clean_description, clean_name, clean_reason
 from domain.catalog.stock import REASON_MAX_LENGTH
 from domain.shared.errors import InvalidValue
 from domain.shared.money import Currency, Money
@@ -102,6 +102,8 @@ class ImportProductsHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: ImportProducts) -> AsyncIterator[ImportedBatch]:
+        # The ledger's reason for every movement, checked before a row is written.
+        reason = clean_reason(f"import from {cmd.source}"[:REASON_MAX_LENGTH])
         first_lines: dict[str, int] = {}  # SKU key -> the line it first appeared on
         for batch in _batches(cmd.rows, cmd.batch_size):
             valid: list[_Valid] = []
@@ -111,7 +113,7 @@ class ImportProductsHandler:
                     valid.append(self._validate(row, first_lines))
                 except InvalidValue as error:
                     rejected.append(RejectedRow(row.line, f"{error.field}: {error.detail}"))
-            plan = await self._write(valid, cmd)
+            plan = await self._write(valid, cmd, reason)
             created, updated = len(plan.created), len(plan.updated)
             yield ImportedBatch(
                 len(batch), created, updated, len(valid) - created - updated, tuple(rejected)
@@ -132,17 +134,18 @@ class ImportProductsHandler:
             stock=_stock(row.stock),
         )
 
-    async def _write(self, rows: list[_Valid], cmd: ImportProducts) -> _Plan:
+    async def _write(self, rows: list[_Valid], cmd: ImportProducts, reason: str) -> _Plan:
         skus = [row.sku for row in rows]
         if not rows:
             return _Plan()
         if cmd.dry_run:
             async with self._catalog.read_uow() as reader:
-                return self._plan(rows, await reader.products.get_many_by_sku(skus), cmd)
+                found = await reader.products.get_many_by_sku(skus)
+                return self._plan(rows, found, cmd.actor_id, reason)
         async with self._catalog.uow() as uow:
             # Locked: what the plan read stays true until the batch is written.
             found = await uow.products.get_many_by_sku(skus, for_update=True)
-            plan = self._plan(rows, found, cmd)
+            plan = self._plan(rows, found, cmd.actor_id, reason)
             if plan.created:
                 await uow.products.add_many(plan.created)
             if plan.updated:
@@ -152,7 +155,9 @@ class ImportProductsHandler:
             await uow.commit()
         return plan
 
-    def _plan(self, rows: list[_Valid], found: Sequence[Product], cmd: ImportProducts) -> _Plan:
+    def _plan(
+        self, rows: list[_Valid], found: Sequence[Product], actor_id: UUID | None, reason: str
+    ) -> _Plan:
         """The products to create and update, and the ledger's movements, for ``rows``."""
         catalog, now, plan = self._catalog, self._catalog.clock.now(), _Plan()
         existing = {product.sku.key: product for product in found}
@@ -177,9 +182,9 @@ class ImportProductsHandler:
                         row.stock - product.stock,
                         movement_id=catalog.ids.new_id(),
                         kind=MovementKind.IMPORT,
-                        reason=f"import from {cmd.source}"[:REASON_MAX_LENGTH],
+                        reason=reason,
                         now=now,
-                        actor_id=cmd.actor_id,
+                        actor_id=actor_id,
                     )
                 )
                 changed = not is_new

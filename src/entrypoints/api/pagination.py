@@ -14,8 +14,10 @@ import hmac
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
+
+from fastapi import Query
 
 from domain.shared.errors import BadRequest
 
@@ -25,6 +27,17 @@ _INT64 = 2**63
 _MAX_TEXT = 1000
 
 Key = TypeVar("Key", bound=datetime | int | str)
+
+
+# The parameters every list takes.
+CURSOR_MAX_LENGTH = 4096  # room for a sort key of 200 letters, each up to 4 bytes
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)]
+
+
+def search(description: str) -> Any:
+    """A list's ``q``: up to 200 characters, none of them control characters."""
+    return Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description=description)
 
 
 class InvalidCursor(BadRequest):

@@ -4,13 +4,13 @@ contract test holds each answer to it)."""
 
 from typing import Any
 
-import orjson
 from starlette.responses import Response
+
+from entrypoints.documents import to_json
 
 
 class JsonResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        # Aware UTC times as "...Z", as the response models write them.
-        return orjson.dumps(content, option=orjson.OPT_UTC_Z)
+        return to_json(content)

@@ -1,7 +1,6 @@
 """emporium products: the catalog in bulk, as CSV in and CSV or NDJSON out."""
 
 import csv
-import json
 import os
 import re
 import sys
@@ -138,21 +137,6 @@ def import_products(
         raise typer.Exit(1)
 
 
-def _product_fields(product: "Product") -> dict[str, object]:
-    return {
-        "id": str(product.id),
-        "sku": product.sku.value,
-        "name": product.name,
-        "description": product.description,
-        "price": {"amount": product.price.amount, "currency": product.price.currency.code},
-        "stock": product.stock,
-        "is_active": product.is_active,
-        "version": product.version,
-        "created_at": product.created_at.isoformat().replace("+00:00", "Z"),
-        "updated_at": product.updated_at.isoformat().replace("+00:00", "Z"),
-    }
-
-
 def _csv_row(product: "Product") -> tuple[object, ...]:
     return (product.sku, product.name, product.description, product.price.amount, product.stock)
 
@@ -174,6 +158,7 @@ def export(
     """Every product, archived ones too, oldest first, streamed page by page. The CSV
     imports back unchanged."""
     from application.catalog.transfer import ExportProducts
+    from entrypoints.documents import product_document, to_json
 
     async def work(container: "Container", out: IO[str]) -> None:
         writer = csv.writer(out)
@@ -183,7 +168,7 @@ def export(
             if format is Format.CSV:
                 writer.writerow(_csv_row(product))
             else:
-                out.write(json.dumps(_product_fields(product), ensure_ascii=False) + "\n")
+                out.write(to_json(product_document(product)).decode() + "\n")
 
     if output is None:
         try:

@@ -31,7 +31,7 @@ from domain.shared.money import CurrencyMismatch
 from domain.users import User
 from entrypoints.api.conditional import etag, is_current, versions_matching
 from entrypoints.api.dependencies import use
-from entrypoints.api.pagination import CursorCodec, integer, moment, text
+from entrypoints.api.pagination import Cursor, CursorCodec, Limit, integer, moment, search, text
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.catalog import (
@@ -44,9 +44,9 @@ from entrypoints.api.schemas.catalog import (
     StockMovementOut,
     StockMovementPageOut,
     UpdateProductIn,
-    product_document,
 )
 from entrypoints.api.security import OptionalUser, current_admin, is_admin
+from entrypoints.documents import product_document
 
 router = APIRouter(prefix="/products", tags=["products"])
 admin_router = APIRouter(
@@ -57,8 +57,6 @@ admin_router = APIRouter(
 )
 Admin = Annotated[User, Depends(current_admin)]
 Cursors = Annotated[CursorCodec, use(lambda c: c.core.cursors)]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=4096)]
 PriceBound = Annotated[str | None, Query(pattern=ANY_AMOUNT_PATTERN, description="inclusive")]
 
 _ETAG = {
@@ -95,14 +93,7 @@ async def list_products(
     user: OptionalUser,
     list_products: Annotated[ListProductsHandler, use(lambda c: c.catalog.list_products)],
     cursors: Cursors,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            pattern=r"^[^\x00-\x1f\x7f]*$",
-            description="in name, SKU or description",
-        ),
-    ] = None,
+    q: Annotated[str | None, search("in name, SKU or description")] = None,
     min_price: PriceBound = None,
     max_price: PriceBound = None,
     in_stock: bool | None = None,

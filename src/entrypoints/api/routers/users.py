@@ -1,7 +1,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from application.users.accounts import ChangeOwnPassword, UpdateOwnProfile
 from application.users.admin import GetAccount, ListAccounts, UpdateAccount
@@ -16,7 +16,7 @@ from application.users.errors import InvalidCredentials
 from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
 from domain.users import LastAdmin, Role
 from entrypoints.api.dependencies import use
-from entrypoints.api.pagination import CursorCodec, moment
+from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment, search
 from entrypoints.api.problems import raises
 from entrypoints.api.schemas.users import (
     ChangePasswordIn,
@@ -77,12 +77,9 @@ async def list_users(
     list_accounts: Annotated[ListAccounts, use(lambda c: c.users.list_accounts)],
     cursors: Annotated[CursorCodec, use(lambda c: c.core.cursors)],
     role: Role | None = None,
-    q: Annotated[
-        str | None,
-        Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description="in email or name"),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    q: Annotated[str | None, search("in email or name")] = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> UserPageOut:
     page = await list_accounts(ListUsers(role, q, limit, cursors.decode(cursor, _USERS, moment)))
     return UserPageOut(

@@ -2,6 +2,14 @@ from typing import Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from domain.shared.text import BIDI_CLASS, CONTROL_CLASS, INVISIBLE_CLASS
+
+# A name people will read: at least one visible character; no control or bidi-override
+# characters.
+VISIBLE_TEXT_PATTERN = (
+    rf"^(?=.*[^\s{CONTROL_CLASS}{INVISIBLE_CLASS}])[^{CONTROL_CLASS}{BIDI_CLASS}]+$"
+)
+
 
 def _json_integer(value: object) -> object:
     if isinstance(value, bool | str):

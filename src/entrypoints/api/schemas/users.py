@@ -12,7 +12,7 @@ from domain.users.email import MAX_LOCAL_LENGTH as EMAIL_MAX_LOCAL_LENGTH
 from domain.users.password import MAX_LENGTH as PASSWORD_MAX
 from domain.users.password import MIN_LENGTH as PASSWORD_MIN
 from domain.users.user import FULL_NAME_MAX_LENGTH
-from entrypoints.api.schemas.common import RequestBody
+from entrypoints.api.schemas.common import VISIBLE_TEXT_PATTERN, RequestBody
 
 
 def _email(value: str) -> str:
@@ -46,8 +46,7 @@ FullName = Annotated[
     Field(
         min_length=1,
         max_length=FULL_NAME_MAX_LENGTH,
-        # At least one visible character; no control or bidi-override characters.
-        pattern=rf"^(?=.*[^\s{CONTROL_CLASS}{INVISIBLE_CLASS}])[^{CONTROL_CLASS}{BIDI_CLASS}]+$",
+        pattern=VISIBLE_TEXT_PATTERN,
         examples=["Ada Lovelace"],
     ),
 ]
