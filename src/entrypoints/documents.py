@@ -6,6 +6,8 @@ from typing import Any
 import orjson
 
 from domain.catalog import Product
+from domain.orders import Order
+from domain.shared.money import Money
 
 
 def to_json(document: Any) -> bytes:
@@ -21,10 +23,57 @@ def product_document(product: Product) -> dict[str, Any]:
         "sku": product.sku.value,
         "name": product.name,
         "description": product.description,
-        "price": {"amount": product.price.amount, "currency": product.price.currency.code},
+        "price": money_document(product.price),
         "stock": product.stock,
         "is_active": product.is_active,
         "version": product.version,
         "created_at": product.created_at,
         "updated_at": product.updated_at,
     }
+
+
+def money_document(money: Money) -> dict[str, str]:
+    return {"amount": money.amount, "currency": money.currency.code}
+
+
+def order_document(order: Order) -> dict[str, Any]:
+    """An order as clients see it (the API's ``OrderOut``)."""
+    address = order.shipping_address
+    return {
+        "id": str(order.id),
+        "customer_id": str(order.customer_id),
+        "status": order.status.value,
+        "lines": [
+            {
+                "product_id": str(line.product_id),
+                "sku": line.sku,
+                "name": line.name,
+                "unit_price": money_document(line.unit_price),
+                "quantity": line.quantity,
+                "line_total": money_document(line.line_total),
+            }
+            for line in order.lines
+        ],
+        "total": money_document(order.total),
+        "shipping_address": {
+            "name": address.name,
+            "line1": address.line1,
+            "line2": address.line2 or None,
+            "city": address.city,
+            "postal_code": address.postal_code,
+            "country": address.country,
+        },
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "payment_expires_at": order.payment_expires_at,
+        "paid_at": order.paid_at,
+        "shipped_at": order.shipped_at,
+        "delivered_at": order.delivered_at,
+        "cancelled_at": order.cancelled_at,
+        "cancellation_reason": order.cancellation_reason,
+        "tracking_number": order.tracking_number,
+    }
+
+
+def order_json(order: Order) -> bytes:
+    return to_json(order_document(order))

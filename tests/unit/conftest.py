@@ -94,3 +94,25 @@ class Shop(InMemory):
 @pytest.fixture
 def shop() -> Shop:
     return Shop()
+
+
+class Checkout(Shop):
+    """The catalog and order use cases as the container wires them, with the fake
+    gateway's record of charges and refunds at hand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        orders = self.container.orders
+        self.gateway = orders.gateway()
+        self.place = orders.place_order()
+        self.get_order = orders.get_order()
+        self.list_orders = orders.list_orders()
+        self.pay = orders.pay_order()
+        self.cancel = orders.cancel_order()
+        self.fulfil = orders.fulfil_order()
+        self.upkeep = orders.upkeep()
+
+
+@pytest.fixture
+def checkout() -> Checkout:
+    return Checkout()

@@ -52,6 +52,12 @@ class MemoryProductRepository(Writes):
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
         return self._found(self._products.get(product_id))
 
+    async def get_many(
+        self, product_ids: Collection[UUID], *, for_update: bool = False
+    ) -> Sequence[Product]:
+        stored = (self._products.get(product_id) for product_id in sorted(set(product_ids)))
+        return [product for p in stored if (product := self._found(p))]
+
     async def get_by_sku(self, sku: Sku) -> Product | None:
         return self._found(next((p for p in self._products.values() if p.sku.key == sku.key), None))
 

@@ -324,6 +324,15 @@ class SqlProductRepository:
         rows = await self._read(_PRODUCT_BY_ID, {"product_id": product_id})
         return self._found(rows[0] if rows else None)
 
+    async def get_many(
+        self, product_ids: Collection[UUID], *, for_update: bool = False
+    ) -> Sequence[Product]:
+        query = select(*_PRODUCT).where(products.c.id.in_(set(product_ids))).order_by(products.c.id)
+        if for_update:
+            query = query.with_for_update()
+        rows = (await self._conn.execute(query)).mappings()
+        return [product for row in rows if (product := self._found(row))]
+
     async def get_by_sku(self, sku: Sku) -> Product | None:
         query = select(*_PRODUCT).where(products.c.sku_key == sku.key)
         return self._found((await self._conn.execute(query)).mappings().one_or_none())

@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 from sqlalchemy import Index
 
-from adapters.sqlalchemy import catalog, users
+from adapters.sqlalchemy import catalog, orders, users
 from adapters.sqlalchemy.metadata import metadata
 
-CONTEXTS = (users, catalog)
+CONTEXTS = (users, catalog, orders)
 
 __all__ = ["metadata", "objects_on"]
 

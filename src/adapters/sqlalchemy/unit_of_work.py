@@ -8,6 +8,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.catalog import SqlProductRepository, SqlStockMovementRepository
+from adapters.sqlalchemy.orders import (
+    SqlIdempotencyRepository,
+    SqlOrderRepository,
+    SqlPaymentRepository,
+)
 from adapters.sqlalchemy.users import SqlRefreshTokenRepository, SqlUserRepository
 from application.shared.ports import EventPublisher, WriteRefused
 from domain.shared.aggregate import Aggregate
@@ -79,6 +84,9 @@ class SqlReader:
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
         self.products = SqlProductRepository(conn, self._seen.append, driver)
         self.stock_movements = SqlStockMovementRepository(conn)
+        self.orders = SqlOrderRepository(conn, self._seen.append)
+        self.payments = SqlPaymentRepository(conn)
+        self.idempotency_keys = SqlIdempotencyRepository(conn)
         return self
 
     async def __aexit__(

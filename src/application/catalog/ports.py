@@ -42,6 +42,12 @@ class ProductRepository(Protocol):
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None: ...
 
+    async def get_many(
+        self, product_ids: Collection[UUID], *, for_update: bool = False
+    ) -> Sequence[Product]:
+        """The products of ``product_ids`` there are, in id order: locked in that order
+        ``for_update``, so transactions locking several never deadlock."""
+
     async def add_many(self, products: Sequence[Product]) -> None:
         """All or none: SkuTaken when any SKU is taken."""
 

@@ -54,6 +54,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class PaymentFailed(DomainError):
+    """The payment was refused by whoever holds the money."""
+
+    code = "payment_failed"
+    title = "Payment failed"
+
+
 class PreconditionFailed(DomainError):
     """The client's copy is stale."""
 

@@ -12,6 +12,7 @@ from dependency_injector import containers, providers
 
 from entrypoints.container.catalog import CatalogContainer
 from entrypoints.container.core import Core
+from entrypoints.container.orders import OrdersContainer
 from entrypoints.container.users import Users
 
 
@@ -19,6 +20,7 @@ class Container(containers.DeclarativeContainer):
     core = providers.Container(Core)
     users = providers.Container(Users, core=core)
     catalog = providers.Container(CatalogContainer, core=core)
+    orders = providers.Container(OrdersContainer, core=core)
 
 
 @asynccontextmanager

@@ -1,0 +1,434 @@
+"""The orders context in SQL: orders and their lines, payments, idempotency keys."""
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    Select,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from application.orders.ports import IdempotencyRecord, OrderQuery
+from domain.orders import (
+    Address,
+    CancellationReason,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+)
+from domain.shared.aggregate import Aggregate
+from domain.shared.errors import ConcurrentUpdate
+from domain.shared.money import Currency, Money
+
+
+def _one_of(column: str, values: type[Any]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+_PENDING = text("status = 'pending_payment'")
+_REFUND_PENDING = text("status = 'refund_pending'")
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("customer_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("ship_name", String(200), nullable=False),
+    Column("ship_line1", String(200), nullable=False),
+    Column("ship_line2", String(200), nullable=False),
+    Column("ship_city", String(100), nullable=False),
+    Column("ship_postal_code", String(20), nullable=False),
+    Column("ship_country", String(2), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("payment_expires_at", UtcDateTime, nullable=True),
+    Column("paid_at", UtcDateTime, nullable=True),
+    Column("shipped_at", UtcDateTime, nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    Column("cancellation_reason", String(20), nullable=True),
+    Column("tracking_number", String(100), nullable=True),
+    Column("payment_attempts", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint(_one_of("status", OrderStatus), name="status"),
+    CheckConstraint(_one_of("cancellation_reason", CancellationReason), name="cancellation_reason"),
+    CheckConstraint("total_minor >= 0", name="total_not_negative"),
+    # Every list the API offers, newest first, the id breaking ties (keyset pages).
+    Index(None, "created_at", "id"),
+    Index(None, "customer_id", "created_at", "id"),
+    Index(None, "status", "created_at", "id"),
+    # The expiry sweep reads only the pending orders.
+    Index(
+        "ix_orders_pending_expiry",
+        "payment_expires_at",
+        postgresql_where=_PENDING,
+        sqlite_where=_PENDING,
+    ),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("order_id", Uuid, ForeignKey("orders.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("product_id", Uuid, ForeignKey("products.id"), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    PrimaryKeyConstraint("order_id", "position"),
+    CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity"),
+    CheckConstraint("unit_price_minor >= 0", name="unit_price_not_negative"),
+    Index(None, "product_id"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("order_id", Uuid, ForeignKey("orders.id"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("charge_id", String(64), nullable=True),
+    Column("refund_id", String(64), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("order_id", "attempt"),
+    CheckConstraint(_one_of("status", PaymentStatus), name="status"),
+    Index("ix_payments_refund_pending", "created_at", postgresql_where=_REFUND_PENDING,
+          sqlite_where=_REFUND_PENDING),
+)  # fmt: skip
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("claim_id", Uuid, nullable=False),
+    Column("locked_until", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("body", LargeBinary, nullable=True),
+    PrimaryKeyConstraint("user_id", "key"),
+    Index(None, "expires_at"),
+)
+
+
+def _order_row(order: Order) -> dict[str, Any]:
+    address = order.shipping_address
+    total = order.total
+    return {
+        "id": order.id,
+        "customer_id": order.customer_id,
+        "status": order.status.value,
+        "total_minor": total.minor,
+        "currency": total.currency.code,
+        "ship_name": address.name,
+        "ship_line1": address.line1,
+        "ship_line2": address.line2,
+        "ship_city": address.city,
+        "ship_postal_code": address.postal_code,
+        "ship_country": address.country,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "payment_expires_at": order.payment_expires_at,
+        "paid_at": order.paid_at,
+        "shipped_at": order.shipped_at,
+        "delivered_at": order.delivered_at,
+        "cancelled_at": order.cancelled_at,
+        "cancellation_reason": order.cancellation_reason,
+        "tracking_number": order.tracking_number,
+        "payment_attempts": order.payment_attempts,
+        "version": order.version,
+    }
+
+
+def _line_rows(order: Order) -> list[dict[str, Any]]:
+    return [
+        {
+            "order_id": order.id,
+            "position": position,
+            "product_id": line.product_id,
+            "sku": line.sku,
+            "name": line.name,
+            "unit_price_minor": line.unit_price.minor,
+            "quantity": line.quantity,
+        }
+        for position, line in enumerate(order.lines)
+    ]
+
+
+def _order(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]]) -> Order:
+    currency = Currency(row["currency"])
+    reason = row["cancellation_reason"]
+    return Order(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        lines=tuple(
+            OrderLine(
+                product_id=line["product_id"],
+                sku=line["sku"],
+                name=line["name"],
+                unit_price=Money(line["unit_price_minor"], currency),
+                quantity=line["quantity"],
+            )
+            for line in lines
+        ),
+        shipping_address=Address(
+            name=row["ship_name"],
+            line1=row["ship_line1"],
+            line2=row["ship_line2"],
+            city=row["ship_city"],
+            postal_code=row["ship_postal_code"],
+            country=row["ship_country"],
+        ),
+        status=OrderStatus(row["status"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        payment_expires_at=row["payment_expires_at"],
+        paid_at=row["paid_at"],
+        shipped_at=row["shipped_at"],
+        delivered_at=row["delivered_at"],
+        cancelled_at=row["cancelled_at"],
+        cancellation_reason=CancellationReason(reason) if reason else None,
+        tracking_number=row["tracking_number"],
+        payment_attempts=row["payment_attempts"],
+        version=row["version"],
+    )
+
+
+# Writes an order if it is still at the version it was read at; lines never change.
+_SAVE_ORDER = update(orders).where(
+    orders.c.id == bindparam("order_id"), orders.c.version == bindparam("read_version")
+)
+_MUTABLE = (
+    "status", "updated_at", "payment_expires_at", "paid_at", "shipped_at", "delivered_at",
+    "cancelled_at", "cancellation_reason", "tracking_number", "payment_attempts",
+)  # fmt: skip
+_NEWEST_FIRST = (orders.c.created_at.desc(), orders.c.id.desc())
+
+
+class SqlOrderRepository:
+    def __init__(self, conn: AsyncConnection, track: Callable[[Aggregate], None]) -> None:
+        self._conn, self._track = conn, track
+
+    async def add(self, order: Order) -> None:
+        await self._conn.execute(insert(orders), _order_row(order))
+        await self._conn.execute(insert(order_lines), _line_rows(order))
+        self._track(order)
+
+    async def get(self, order_id: UUID, *, for_update: bool = False) -> Order | None:
+        query = select(orders).where(orders.c.id == order_id)
+        found = await self._load(query.with_for_update() if for_update else query)
+        return found[0] if found else None
+
+    async def save_many(self, batch: Sequence[Order]) -> None:
+        rows = [
+            {name: row[name] for name in _MUTABLE}
+            | {"order_id": order.id, "read_version": order.version, "version": order.version + 1}
+            for order in batch
+            for row in (_order_row(order),)
+        ]
+        result = await self._conn.execute(_SAVE_ORDER, rows)
+        # Only some drivers count the rows of a batch; the rows were read for update.
+        counted = len(rows) == 1 or self._conn.dialect.supports_sane_multi_rowcount
+        if counted and result.rowcount != len(rows):
+            raise ConcurrentUpdate("The order changed meanwhile; try again")
+        for order in batch:
+            order.version += 1
+            self._track(order)
+
+    async def list(self, query: OrderQuery) -> Sequence[Order]:
+        conditions: list[ColumnElement[bool]] = []
+        if query.customer_id is not None:
+            conditions.append(orders.c.customer_id == query.customer_id)
+        if query.status is not None:
+            conditions.append(orders.c.status == query.status.value)
+        if query.after is not None:
+            conditions.append(tuple_(orders.c.created_at, orders.c.id) < tuple_(*query.after))
+        statement = select(orders).where(*conditions).order_by(*_NEWEST_FIRST).limit(query.limit)
+        return await self._load(statement)
+
+    async def expired(self, now: datetime, limit: int) -> Sequence[Order]:
+        statement = (
+            select(orders)
+            .where(orders.c.status == OrderStatus.PENDING_PAYMENT.value)
+            .where(orders.c.payment_expires_at <= now)
+            .order_by(orders.c.payment_expires_at, orders.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return await self._load(statement)
+
+    async def _load(self, statement: Select[Any]) -> Sequence[Order]:
+        """The orders ``statement`` selects, in its order, each with its lines: two
+        statements, however many orders."""
+        rows = (await self._conn.execute(statement)).mappings().all()
+        if not rows:
+            return []
+        lines: dict[UUID, list[Mapping[Any, Any]]] = {row["id"]: [] for row in rows}
+        statement = (
+            select(order_lines)
+            .where(order_lines.c.order_id.in_(list(lines)))
+            .order_by(order_lines.c.order_id, order_lines.c.position)
+        )
+        for line in (await self._conn.execute(statement)).mappings():
+            lines[line["order_id"]].append(line)
+        found = [_order(row, lines[row["id"]]) for row in rows]
+        for order in found:
+            self._track(order)
+        return found
+
+
+def _payment_row(payment: Payment) -> dict[str, Any]:
+    return {
+        "id": payment.id,
+        "order_id": payment.order_id,
+        "attempt": payment.attempt,
+        "amount_minor": payment.amount.minor,
+        "currency": payment.amount.currency.code,
+        "status": payment.status.value,
+        "charge_id": payment.charge_id,
+        "refund_id": payment.refund_id,
+        "created_at": payment.created_at,
+        "updated_at": payment.updated_at,
+    }
+
+
+def _payment(row: Mapping[Any, Any]) -> Payment:
+    return Payment(
+        id=row["id"],
+        order_id=row["order_id"],
+        attempt=row["attempt"],
+        amount=Money(row["amount_minor"], Currency(row["currency"])),
+        status=PaymentStatus(row["status"]),
+        charge_id=row["charge_id"],
+        refund_id=row["refund_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+class SqlPaymentRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, payment: Payment) -> None:
+        await self._conn.execute(insert(payments), _payment_row(payment))
+
+    async def for_order(self, order_id: UUID, *, for_update: bool = False) -> Sequence[Payment]:
+        query = select(payments).where(payments.c.order_id == order_id).order_by(payments.c.attempt)
+        if for_update:
+            query = query.with_for_update()
+        return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
+
+    async def save(self, payment: Payment) -> None:
+        row = _payment_row(payment)
+        changes = {name: row[name] for name in ("status", "refund_id", "updated_at")}
+        await self._conn.execute(update(payments).where(payments.c.id == payment.id), changes)
+
+    async def refunds_due(self, limit: int) -> Sequence[Payment]:
+        query = (
+            select(payments)
+            .where(payments.c.status == PaymentStatus.REFUND_PENDING.value)
+            .order_by(payments.c.created_at)
+            .limit(limit)
+        )
+        return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
+
+
+def _record(row: Mapping[Any, Any]) -> IdempotencyRecord:
+    return IdempotencyRecord(**{name: row[name] for name in idempotency_keys.c.keys()})  # noqa: SIM118
+
+
+class SqlIdempotencyRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def claim(self, record: IdempotencyRecord, now: datetime) -> IdempotencyRecord:
+        """One conditional upsert: a held key is taken over only when its answer expired,
+        or its claim's lock is up and the same request asks again. Two racing claims
+        for a free key: the database lets one insert and the other find it held."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        held = idempotency_keys.c
+        statement = dialect.insert(idempotency_keys).values(
+            user_id=record.user_id,
+            key=record.key,
+            fingerprint=record.fingerprint,
+            claim_id=record.claim_id,
+            locked_until=record.locked_until,
+            expires_at=record.expires_at,
+            body=None,
+        )
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=[held.user_id, held.key],
+            set_={name: excluded[name] for name in ("fingerprint", "claim_id", "locked_until",
+                                                    "expires_at", "body")},
+            where=(held.expires_at <= now)
+            | (held.body.is_(None) & (held.locked_until <= now)
+               & (held.fingerprint == excluded.fingerprint)),
+        )  # fmt: skip
+        await self._conn.execute(statement)
+        query = select(idempotency_keys).where(
+            held.user_id == record.user_id, held.key == record.key
+        )
+        return _record((await self._conn.execute(query)).mappings().one())
+
+    async def complete(self, record: IdempotencyRecord, body: bytes) -> bool:
+        result = await self._conn.execute(
+            update(idempotency_keys).where(*self._claimed_by(record)).values(body=body)
+        )
+        return result.rowcount == 1
+
+    async def release(self, record: IdempotencyRecord) -> None:
+        await self._conn.execute(
+            delete(idempotency_keys).where(
+                *self._claimed_by(record), idempotency_keys.c.body.is_(None)
+            )
+        )
+
+    async def delete_expired(self, now: datetime) -> int:
+        result = await self._conn.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now)
+        )
+        return result.rowcount
+
+    def _claimed_by(self, record: IdempotencyRecord) -> list[ColumnElement[bool]]:
+        held = idempotency_keys.c
+        return [
+            held.user_id == record.user_id,
+            held.key == record.key,
+            held.claim_id == record.claim_id,
+        ]

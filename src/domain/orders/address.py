@@ -1,0 +1,51 @@
+import unicodedata
+from dataclasses import dataclass
+from typing import Self
+
+from domain.orders.countries import COUNTRY_CODES
+from domain.shared.errors import InvalidValue
+from domain.shared.text import has_bidi_controls, has_control_characters, is_invisible
+
+# The longest each part may be, and whether it may be left out.
+FIELD_LIMITS = {"name": 200, "line1": 200, "line2": 200, "city": 100, "postal_code": 20}
+_OPTIONAL = {"line2"}
+
+
+def _clean(field: str, value: str) -> str:
+    cleaned = unicodedata.normalize("NFC", " ".join(value.split()))
+    longest = FIELD_LIMITS[field]
+    shortest = 0 if field in _OPTIONAL else 1
+    if not shortest <= len(cleaned) <= longest:
+        raise InvalidValue(field, f"An address's {field} has {shortest} to {longest} characters")
+    if cleaned and (
+        has_control_characters(cleaned) or has_bidi_controls(cleaned) or is_invisible(cleaned)
+    ):
+        raise InvalidValue(field, f"An address's {field} is visible text")
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where an order goes. ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str = ""
+
+    @classmethod
+    def parse(
+        cls, *, name: str, line1: str, city: str, postal_code: str, country: str, line2: str = ""
+    ) -> Self:
+        if country not in COUNTRY_CODES:
+            raise InvalidValue("country", "A country is an ISO 3166-1 alpha-2 code, such as 'US'")
+        return cls(
+            name=_clean("name", name),
+            line1=_clean("line1", line1),
+            line2=_clean("line2", line2),
+            city=_clean("city", city),
+            postal_code=_clean("postal_code", postal_code),
+            country=country,
+        )
