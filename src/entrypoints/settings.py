@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     order_payment_timeout: int = Field(1800, ge=10, le=7 * 86_400, description="seconds")
     # How often `emporium serve` expires unpaid orders, retries refunds and forgets old
     # idempotency keys (every worker does; they never take the same rows). 0: never.
-    order_sweep_interval: int = Field(30, ge=0, le=3600, description="seconds")
+    order_sweep_interval: float = Field(30, ge=0, le=3600, description="seconds")
     # One line per request on the emporium.access logger (uvicorn's own is off).
     access_log: bool = False
 

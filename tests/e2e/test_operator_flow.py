@@ -55,10 +55,16 @@ def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
     assert all(json.loads(line)["event"] == "UserRegistered" for line in registrations)
 
 
+STOCK = 15
+ADDRESS = {"name": "S", "line1": "1 Main St", "city": "Town", "postal_code": "1", "country": "FR"}
+
+
 async def test_many_clients_at_once_against_two_workers(server: str) -> None:
+    """They register, sign in, and then all buy the same product at once: of 20 buyers
+    of the last 15, exactly 15 get an order, whichever worker serves them."""
     async with httpx.AsyncClient(base_url=f"{server}/api/v1", timeout=30) as client:
 
-        async def shopper(n: int) -> str:
+        async def shopper(n: int) -> tuple[str, str]:
             email = f"shopper{n}@example.com"
             registered = await client.post(
                 "/auth/register",
@@ -73,9 +79,10 @@ async def test_many_clients_at_once_against_two_workers(server: str) -> None:
                 "/users/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
             )
             assert me.status_code == 200
-            return str(me.json()["id"])
+            return str(me.json()["id"]), token.json()["access_token"]
 
-        ids = await asyncio.gather(*(shopper(n) for n in range(CLIENTS)))
+        shoppers = await asyncio.gather(*(shopper(n) for n in range(CLIENTS)))
+        ids = [user_id for user_id, _ in shoppers]
 
         token = await client.post(
             "/auth/token", data={"username": "ops@example.com", "password": "ops-password"}
@@ -84,7 +91,27 @@ async def test_many_clients_at_once_against_two_workers(server: str) -> None:
         listed = await client.get(
             "/users", params={"role": "customer", "limit": 100}, headers=headers
         )
+        product = await client.post(
+            "/products",
+            json={"sku": "LAST-ONES", "name": "Mug", "price": {"amount": "5.00", "currency": "USD"},
+                  "stock": STOCK},
+            headers=headers,
+        )  # fmt: skip
+        line = {"product_id": product.json()["id"], "quantity": 1}
+        bought = await asyncio.gather(
+            *(
+                client.post(
+                    "/orders",
+                    json={"lines": [line], "shipping_address": ADDRESS},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                for _, token in shoppers
+            )
+        )
+        left = (await client.get(f"/products/{product.json()['id']}")).json()["stock"]
     assert {u["id"] for u in listed.json()["items"]} == set(ids)
+    statuses = sorted(answer.status_code for answer in bought)
+    assert statuses == [201] * STOCK + [409] * (CLIENTS - STOCK) and left == 0
 
 
 @pytest.mark.parametrize("command", [["serve", "--workers", "2"], ["serve"], ["db", "upgrade"]])

@@ -94,7 +94,10 @@ class PayOrderHandler:
             assert order is not None  # orders are never deleted
             payments = await uow.payments.for_order(order.id)
             if any(p.charge_id == charge.charge_id for p in payments):
-                return order, None  # a doubled request; the first one paid
+                # A doubled request (another key, or none): the first one paid.
+                await orders.idempotency.complete(uow, claim, order)
+                await uow.commit()
+                return order, None
             if order.can(Move.PAY):
                 order.pay(str(charge.charge_id), now)
                 await uow.payments.add(

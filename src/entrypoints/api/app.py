@@ -14,8 +14,9 @@ from entrypoints.api.liveness import LivenessProbeMiddleware
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from entrypoints.api.openapi import install_openapi
 from entrypoints.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
-from entrypoints.api.routers import auth, health, products, users
+from entrypoints.api.routers import auth, health, orders, products, users
 from entrypoints.container import Container, running
+from entrypoints.upkeep import running_upkeep
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
@@ -25,7 +26,9 @@ GC_THRESHOLDS = (50_000, 20, 20)
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with running(container):
+        settings = container.core.settings()
+        upkeep = container.orders.upkeep()
+        async with running(container), running_upkeep(upkeep, settings.order_sweep_interval):
             container.users.hasher()  # its start-up hash is paid here, not by a request
             # What start-up built lives as long as the process: out of the collector's
             # sight, so that full collections stay short.
@@ -51,6 +54,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     app.include_router(products.router, prefix=API_PREFIX)
     app.include_router(users.router, prefix=API_PREFIX)
+    app.include_router(orders.router, prefix=API_PREFIX)
     app.include_router(products.admin_router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(users.admin_router, prefix=API_PREFIX)
@@ -68,7 +72,13 @@ def create_app(container: Container) -> FastAPI:
             allow_origins=origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Retry-After", "Location", "ETag"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "Location",
+                "ETag",
+                "Idempotent-Replayed",
+            ],
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(UnexpectedErrorMiddleware)

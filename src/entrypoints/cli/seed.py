@@ -8,6 +8,8 @@ import typer
 from entrypoints.cli.common import run, stderr
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from application.catalog.transfer import ImportRow
     from entrypoints.container import Container
 
@@ -47,6 +49,49 @@ def demo_products() -> list["ImportRow"]:
     return rows
 
 
+# Where the demo orders stand: delivered, paid, waiting for payment, cancelled.
+_JOURNEYS = (("pay", "ship", "deliver"), ("pay",), (), ("cancel",))
+
+
+async def demo_orders(container: "Container", customers: list["UUID"]) -> None:
+    """A few orders for the customers just created, one at each stage of its life."""
+    from application.catalog.commands import ListProducts
+    from application.orders.commands import (
+        AddressRequest,
+        CancelOrder,
+        DeliverOrder,
+        LineRequest,
+        PayOrder,
+        PlaceOrder,
+        ShipOrder,
+    )
+    from application.shared.actor import Actor
+    from domain.orders import Order
+
+    page = await container.catalog.list_products()(
+        ListProducts(text="DEMO-", in_stock=True, limit=100)
+    )
+    stocked = [p for p in page.items if p.sku.value.startswith("DEMO-") and p.stock >= 2]
+    orders, operator = container.orders, Actor.operator()
+    address = AddressRequest("Demo Customer", "1 Demo Street", "Springfield", "12345", "US")
+    for n, journey in enumerate(_JOURNEYS if customers else ()):
+        customer = Actor(customers[n % len(customers)], False)
+        lines = tuple(LineRequest(p.id, 1 + i) for i, p in enumerate(stocked[2 * n : 2 * n + 2]))
+        if not lines:
+            return
+        order = await orders.place_order()(PlaceOrder(customer, lines, address))
+        assert isinstance(order, Order)
+        for move in journey:
+            if move == "pay":
+                await orders.pay_order()(PayOrder(customer, order.id, "tok_visa"))
+            elif move == "ship":
+                await orders.fulfil_order()(ShipOrder(operator, order.id, "DEMO-TRACK-1"))
+            elif move == "deliver":
+                await orders.fulfil_order()(DeliverOrder(operator, order.id))
+            else:
+                await orders.cancel_order()(CancelOrder(customer, order.id))
+
+
 @app.command()
 def demo(
     password: Annotated[
@@ -54,8 +99,9 @@ def demo(
         typer.Option(help="For the demo accounts; a random one (shown once) when left out."),
     ] = None,
 ) -> None:
-    """A demo admin, a few customers and a few dozen products. Accounts that exist already
-    are left as they are (their password too); products are brought back to the demo's."""
+    """A demo admin, a few customers, a few dozen products, and an order for each new
+    customer at some stage of its life. Accounts that exist already are left as they are
+    (their password and orders too); products are brought back to the demo's."""
     from application.catalog.transfer import ImportProducts
     from application.users.commands import CreateAdmin, Register
     from domain.users import EmailTaken
@@ -63,7 +109,7 @@ def demo(
     chosen = password or secrets.token_urlsafe(12)
 
     async def work(container: "Container") -> tuple[list[str], int]:
-        created = []
+        created, customers = [], []
         account = await container.users.create_admin()(
             CreateAdmin(ADMIN_EMAIL, chosen, "Demo Admin")
         )
@@ -71,16 +117,18 @@ def demo(
             created.append(ADMIN_EMAIL)
         for email in CUSTOMER_EMAILS:
             try:
-                await container.users.register()(
+                user = await container.users.register()(
                     Register(email, chosen, email.split("@")[0].title())
                 )
                 created.append(email)
+                customers.append(user.id)
             except EmailTaken:
                 pass
         changed = 0
         command = ImportProducts(rows=demo_products(), source="seed demo")
         async for batch in container.catalog.import_products()(command):
             changed += batch.created + batch.updated
+        await demo_orders(container, customers)
         return created, changed
 
     created, changed = run(work, audit=False)

@@ -1,0 +1,239 @@
+"""Orders: placing, paying, cancelling, shipping and delivering them. Who may do what
+is the use cases' call; a router says who is asking."""
+
+import hashlib
+from typing import Annotated
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Header, Request, status
+from fastapi.responses import Response
+
+from application.orders.commands import (
+    AddressRequest,
+    CancelOrder,
+    DeliverOrder,
+    GetOrder,
+    IdempotencyKey,
+    LineRequest,
+    ListOrders,
+    PayOrder,
+    PlaceOrder,
+    Replay,
+    ShipOrder,
+)
+from application.orders.orders import (
+    CancelOrderHandler,
+    FulfilOrderHandler,
+    GetOrderHandler,
+    ListOrdersHandler,
+    PlaceOrderHandler,
+)
+from application.orders.payments import PayOrderHandler
+from application.shared.actor import Actor
+from domain.orders import (
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    Order,
+    OrderStatus,
+    OutOfStock,
+    PaymentDeclined,
+    UnknownProduct,
+)
+from domain.shared.errors import Forbidden, NotFound
+from domain.shared.money import CurrencyMismatch
+from domain.users import User
+from entrypoints.api.dependencies import use
+from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment
+from entrypoints.api.problems import raises
+from entrypoints.api.responses import JsonResponse
+from entrypoints.api.schemas.orders import OrderOut, OrderPageOut, PayIn, PlaceOrderIn, ShipIn
+from entrypoints.api.security import CurrentUser, is_admin
+from entrypoints.documents import order_document
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+Cursors = Annotated[CursorCodec, use(lambda c: c.core.cursors)]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$",
+        description="1 to 255 printable ASCII characters. The same key with the same "
+        "request within 24 hours replays the first answer (with `Idempotent-Replayed: "
+        "true`) and does nothing again.",
+    ),
+]
+_REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the first answer to the key, given again",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+_IDEMPOTENT = (IdempotencyKeyReused, IdempotencyInProgress)
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.id, is_admin(user))
+
+
+def _idempotency(key: str | None, request: Request, body: object) -> IdempotencyKey | None:
+    """The key, and a fingerprint of what it asks: where, and the body as parsed (so
+    spacing and field order do not make two requests different)."""
+    if key is None:
+        return None
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + canonical)
+    return IdempotencyKey(key, digest.hexdigest())
+
+
+def _answer(result: Order | Replay, status_code: int = 200, **headers: str) -> Response:
+    if isinstance(result, Replay):
+        replayed = {"Idempotent-Replayed": "true"} | headers
+        return Response(result.body, status_code, replayed, media_type="application/json")
+    return JsonResponse(order_document(result), status_code, headers or None)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderOut,
+    responses=raises(UnknownProduct, OutOfStock, CurrencyMismatch, *_IDEMPOTENT)
+    | {201: {"headers": _REPLAYED}},
+    summary="Place an order: its stock is reserved until it is paid, or its time is up",
+)
+async def place_order(
+    request: Request,
+    body: PlaceOrderIn,
+    user: CurrentUser,
+    place_order: Annotated[PlaceOrderHandler, use(lambda c: c.orders.place_order)],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    address = body.shipping_address
+    result = await place_order(
+        PlaceOrder(
+            actor=_actor(user),
+            lines=tuple(LineRequest(line.product_id, line.quantity) for line in body.lines),
+            shipping_address=AddressRequest(
+                name=address.name,
+                line1=address.line1,
+                line2=address.line2 or "",
+                city=address.city,
+                postal_code=address.postal_code,
+                country=address.country,
+            ),
+            idempotency=_idempotency(idempotency_key, request, body.model_dump(mode="json")),
+        )
+    )
+    order_id = result.id if isinstance(result, Order) else orjson.loads(result.body)["id"]
+    return _answer(result, status.HTTP_201_CREATED, Location=f"{request.url.path}/{order_id}")
+
+
+@router.get(
+    "",
+    response_model=OrderPageOut,
+    responses=raises(Forbidden),
+    summary="Orders, newest first: a customer's own; for admins everyone's",
+    description="Admins may filter by `customer_id`; anyone else asking for another "
+    "customer's orders gets 403.",
+)
+async def list_orders(
+    user: CurrentUser,
+    list_orders: Annotated[ListOrdersHandler, use(lambda c: c.orders.list_orders)],
+    cursors: Cursors,
+    status: OrderStatus | None = None,
+    customer_id: UUID | None = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> JsonResponse:
+    page = await list_orders(
+        ListOrders(
+            _actor(user), status, customer_id, limit, cursors.decode(cursor, "orders", moment)
+        )
+    )
+    items = [order_document(order) for order in page.items]
+    return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, "orders")})
+
+
+@router.get(
+    "/{order_id}",
+    response_model=OrderOut,
+    responses=raises(NotFound),
+    summary="One order: its customer's, or any for admins (anyone else: 404)",
+)
+async def read_order(
+    order_id: UUID,
+    user: CurrentUser,
+    get_order: Annotated[GetOrderHandler, use(lambda c: c.orders.get_order)],
+) -> Response:
+    return _answer(await get_order(GetOrder(_actor(user), order_id)))
+
+
+@router.post(
+    "/{order_id}/pay",
+    response_model=OrderOut,
+    responses=raises(NotFound, Forbidden, InvalidTransition, PaymentDeclined, *_IDEMPOTENT)
+    | {200: {"headers": _REPLAYED}},
+    summary="Pay for a pending order (its customer)",
+    description="A declined payment is 402 `payment_declined` and the order stays pending; "
+    "another token may be tried. The same request sent twice charges once.",
+)
+async def pay_order(
+    request: Request,
+    order_id: UUID,
+    body: PayIn,
+    user: CurrentUser,
+    pay_order: Annotated[PayOrderHandler, use(lambda c: c.orders.pay_order)],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    idempotency = _idempotency(idempotency_key, request, body.model_dump(mode="json"))
+    return _answer(
+        await pay_order(PayOrder(_actor(user), order_id, body.payment_token, idempotency))
+    )
+
+
+@router.post(
+    "/{order_id}/cancel",
+    response_model=OrderOut,
+    responses=raises(NotFound, InvalidTransition),
+    summary="Cancel a pending or paid order (its customer or an admin)",
+    description="The stock goes back; a paid order is refunded.",
+)
+async def cancel_order(
+    order_id: UUID,
+    user: CurrentUser,
+    cancel_order: Annotated[CancelOrderHandler, use(lambda c: c.orders.cancel_order)],
+) -> Response:
+    return _answer(await cancel_order(CancelOrder(_actor(user), order_id)))
+
+
+@router.post(
+    "/{order_id}/ship",
+    response_model=OrderOut,
+    responses=raises(NotFound, Forbidden, InvalidTransition),
+    summary="Ship a paid order (admins)",
+)
+async def ship_order(
+    order_id: UUID,
+    user: CurrentUser,
+    fulfil: Annotated[FulfilOrderHandler, use(lambda c: c.orders.fulfil_order)],
+    body: ShipIn | None = None,
+) -> Response:
+    tracking = body.tracking_number if body is not None else None
+    return _answer(await fulfil(ShipOrder(_actor(user), order_id, tracking)))
+
+
+@router.post(
+    "/{order_id}/deliver",
+    response_model=OrderOut,
+    responses=raises(NotFound, Forbidden, InvalidTransition),
+    summary="Mark a shipped order delivered (admins)",
+)
+async def deliver_order(
+    order_id: UUID,
+    user: CurrentUser,
+    fulfil: Annotated[FulfilOrderHandler, use(lambda c: c.orders.fulfil_order)],
+) -> Response:
+    return _answer(await fulfil(DeliverOrder(_actor(user), order_id)))

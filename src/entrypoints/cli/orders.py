@@ -1,0 +1,133 @@
+"""emporium orders: see and move orders, through the same use cases as the API, as an
+operator (an admin's rights)."""
+
+import sys
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import typer
+
+from domain.orders import OrderStatus
+from entrypoints.cli.common import run, stderr, stdout
+
+if TYPE_CHECKING:
+    from domain.orders import Order
+    from entrypoints.container import Container
+
+app = typer.Typer(help="Orders.", no_args_is_help=True)
+
+_COLUMNS = ("id", "customer", "status", "total", "items", "created")
+
+
+def _row(order: "Order") -> tuple[str, ...]:
+    return (
+        str(order.id),
+        str(order.customer_id),
+        order.status.value,
+        str(order.total),
+        str(sum(line.quantity for line in order.lines)),
+        order.created_at.isoformat().replace("+00:00", "Z"),
+    )
+
+
+async def _all_orders(container: "Container", status: OrderStatus | None) -> AsyncIterator["Order"]:
+    from application.orders.commands import ListOrders
+    from application.shared.actor import Actor
+
+    list_orders = container.orders.list_orders()
+    after = None
+    while True:
+        page = await list_orders(ListOrders(Actor.operator(), status, limit=100, after=after))
+        for order in page.items:
+            yield order
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+@app.command("list")
+def list_orders(
+    status: Annotated[OrderStatus | None, typer.Option(help="Only this status.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+) -> None:
+    """List orders, newest first: a table on a terminal, tab-separated lines in a pipe,
+    or with --json the API's order documents, one per line."""
+    from entrypoints.documents import order_json
+
+    table = not as_json and sys.stdout.isatty()
+
+    async def work(container: "Container") -> list["Order"]:
+        kept = []
+        if not as_json and not table:
+            typer.echo("\t".join(_COLUMNS))
+        async for order in _all_orders(container, status):
+            if as_json:  # streamed: no page is held but the current one
+                typer.echo(order_json(order).decode())
+            elif table:
+                kept.append(order)
+            else:
+                typer.echo("\t".join(_row(order)))
+        return kept
+
+    found = run(work)
+    if table:
+        from rich.table import Column, Table
+
+        rich_table = Table(*(Column(h, overflow="fold") for h in _COLUMNS))
+        for order in found:
+            rich_table.add_row(*_row(order))
+        stdout.print(rich_table)
+
+
+@app.command()
+def ship(
+    order_id: UUID,
+    tracking: Annotated[str | None, typer.Option(help="The carrier's tracking number.")] = None,
+) -> None:
+    """Ship the paid order ORDER_ID."""
+    from application.orders.commands import ShipOrder
+    from application.orders.orders import FulfilOrderHandler
+    from application.shared.actor import Actor
+
+    async def work(container: "Container") -> "Order":
+        fulfil: FulfilOrderHandler = container.orders.fulfil_order()
+        return await fulfil(ShipOrder(Actor.operator(), order_id, tracking))
+
+    order = run(work)
+    stderr.print(f"Order {order.id} is shipped.", highlight=False)
+
+
+@app.command()
+def cancel(order_id: UUID) -> None:
+    """Cancel the pending or paid order ORDER_ID: its stock goes back, a payment is refunded."""
+    from application.orders.commands import CancelOrder
+    from application.orders.orders import CancelOrderHandler
+    from application.shared.actor import Actor
+
+    async def work(container: "Container") -> "Order":
+        cancel_order: CancelOrderHandler = container.orders.cancel_order()
+        return await cancel_order(CancelOrder(Actor.operator(), order_id))
+
+    order = run(work)
+    stderr.print(f"Order {order.id} is cancelled; its stock is back.", highlight=False)
+
+
+@app.command()
+def expire() -> None:
+    """Cancel the pending orders whose payment time is up and release their stock (the
+    server does this on its own; this is for cron). Also retries refunds the gateway
+    missed and forgets idempotency keys older than 24 hours."""
+    from application.orders.commands import Upkept
+    from application.orders.upkeep import Upkeep
+
+    async def work(container: "Container") -> Upkept:
+        upkeep: Upkeep = container.orders.upkeep()
+        return await upkeep()
+
+    done = run(work, audit=False)
+    stderr.print(
+        f"{done.expired_orders} unpaid orders expired, {done.refunds_settled} refunds "
+        f"settled, {done.keys_forgotten} idempotency keys forgotten",
+        highlight=False,
+    )
