@@ -49,6 +49,17 @@ def demo_products() -> list["ImportRow"]:
     return rows
 
 
+async def import_demo_products(container: "Container") -> int:
+    """Brings the demo products to the demo's figures; answers how many changed."""
+    from application.catalog.transfer import ImportProducts
+
+    changed = 0
+    command = ImportProducts(rows=demo_products(), source="seed demo")
+    async for batch in container.catalog.import_products()(command):
+        changed += batch.created + batch.updated
+    return changed
+
+
 # Where the demo orders stand: delivered, paid, waiting for payment, cancelled.
 _JOURNEYS = (("pay", "ship", "deliver"), ("pay",), (), ("cancel",))
 
@@ -102,7 +113,6 @@ def demo(
     """A demo admin, a few customers, a few dozen products, and an order for each new
     customer at some stage of its life. Accounts that exist already are left as they are
     (their password and orders too); products are brought back to the demo's."""
-    from application.catalog.transfer import ImportProducts
     from application.users.commands import CreateAdmin, Register
     from domain.users import EmailTaken
 
@@ -124,11 +134,12 @@ def demo(
                 customers.append(user.id)
             except EmailTaken:
                 pass
-        changed = 0
-        command = ImportProducts(rows=demo_products(), source="seed demo")
-        async for batch in container.catalog.import_products()(command):
-            changed += batch.created + batch.updated
-        await demo_orders(container, customers)
+        changed = await import_demo_products(container)
+        if customers:
+            await demo_orders(container, customers)
+            # Their reservations are topped up, so the stock is the demo's again and a
+            # second run finds nothing to change.
+            await import_demo_products(container)
         return created, changed
 
     created, changed = run(work, audit=False)
