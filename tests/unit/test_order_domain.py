@@ -124,6 +124,13 @@ def test_the_total_is_the_sum_of_the_line_totals_in_exact_minor_units() -> None:
     assert placed.lines[0].line_total.amount == "59.97"
 
 
+def test_a_total_too_large_for_any_amount_is_refused() -> None:
+    dearest = 10**15 - 1
+    with pytest.raises(InvalidValue):
+        order(line(dearest, 1000), line(dearest, 1000))
+    assert order(line(dearest, 1)).total.minor == dearest
+
+
 @pytest.mark.parametrize("quantity", [0, -1, 1001])
 def test_a_quantity_is_one_to_a_thousand(quantity: int) -> None:
     with pytest.raises(InvalidValue):

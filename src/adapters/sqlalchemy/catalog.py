@@ -34,11 +34,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from adapters.sqlalchemy.versions import save_versioned
 from application.catalog.commands import ProductSort
 from application.catalog.ports import ProductQuery
 from domain.catalog import MovementKind, Product, Sku, SkuTaken, StockMovement
 from domain.shared.aggregate import Aggregate
-from domain.shared.errors import ConcurrentUpdate
 from domain.shared.money import Currency, Money
 
 # Code-point order on every database (PostgreSQL's default collation sorts by locale),
@@ -351,14 +351,7 @@ class SqlProductRepository:
 
     async def save_many(self, batch: Sequence[Product]) -> None:
         rows = [_saved_row(product) for product in batch]
-        result = await self._conn.execute(_SAVE, rows)
-        # Only some drivers count the rows of a batch; the rows were read for update.
-        counted = len(rows) == 1 or self._conn.dialect.supports_sane_multi_rowcount
-        if counted and result.rowcount != len(rows):
-            raise ConcurrentUpdate("The product changed meanwhile; try again")
-        for product in batch:
-            product.version += 1
-            self._track(product)
+        await save_versioned(self._conn, _SAVE, rows, batch, self._track, "product")
 
     async def list(self, query: ProductQuery) -> Sequence[Product]:
         rows = await self._read(_page_statement(_PageShape.of(query)), _page_parameters(query))

@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from adapters.sqlalchemy.versions import save_versioned
 from application.orders.ports import IdempotencyRecord, OrderQuery
 from domain.orders import (
     Address,
@@ -43,7 +44,6 @@ from domain.orders import (
     PaymentStatus,
 )
 from domain.shared.aggregate import Aggregate
-from domain.shared.errors import ConcurrentUpdate
 from domain.shared.money import Currency, Money
 
 
@@ -260,14 +260,7 @@ class SqlOrderRepository:
             for order in batch
             for row in (_order_row(order),)
         ]
-        result = await self._conn.execute(_SAVE_ORDER, rows)
-        # Only some drivers count the rows of a batch; the rows were read for update.
-        counted = len(rows) == 1 or self._conn.dialect.supports_sane_multi_rowcount
-        if counted and result.rowcount != len(rows):
-            raise ConcurrentUpdate("The order changed meanwhile; try again")
-        for order in batch:
-            order.version += 1
-            self._track(order)
+        await save_versioned(self._conn, _SAVE_ORDER, rows, batch, self._track, "order")
 
     async def list(self, query: OrderQuery) -> Sequence[Order]:
         conditions: list[ColumnElement[bool]] = []

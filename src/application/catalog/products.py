@@ -15,6 +15,7 @@ from application.catalog.commands import (
     UpdateProduct,
 )
 from application.catalog.ports import CatalogReader, CatalogUnitOfWork, ProductQuery, sort_key
+from application.shared.pages import split_page
 from application.shared.ports import Clock, IdGenerator
 from domain.catalog import MovementKind, Product, Sku, VersionMismatch
 from domain.shared.errors import NotFound
@@ -185,11 +186,8 @@ class ListProductsHandler:
             after=cmd.after,
         )
         async with self._catalog.read_uow() as uow:
-            found = list(await uow.products.list(query))
-        if len(found) <= cmd.limit:
-            return ProductPage(found, None)
-        last = found[cmd.limit - 1]
-        return ProductPage(found[: cmd.limit], (sort_key(last, cmd.sort), last.id))
+            found = await uow.products.list(query)
+        return ProductPage(*split_page(found, cmd.limit, lambda p: (sort_key(p, cmd.sort), p.id)))
 
     def _amount(self, amount: str | None, field: str) -> Money | None:
         if amount is None:
@@ -205,10 +203,7 @@ class ListStockMovementsHandler:
         async with self._catalog.read_uow() as uow:
             if await uow.products.get(cmd.product_id) is None:
                 raise _not_found(cmd.product_id)
-            found = list(
-                await uow.stock_movements.list_for_product(cmd.product_id, cmd.limit + 1, cmd.after)
+            found = await uow.stock_movements.list_for_product(
+                cmd.product_id, cmd.limit + 1, cmd.after
             )
-        if len(found) <= cmd.limit:
-            return MovementPage(found, None)
-        last = found[cmd.limit - 1]
-        return MovementPage(found[: cmd.limit], (last.created_at, last.id))
+        return MovementPage(*split_page(found, cmd.limit, lambda m: (m.created_at, m.id)))

@@ -16,6 +16,7 @@ from application.orders.commands import (
 )
 from application.orders.ports import IdempotencyRecord, OrderQuery
 from application.orders.shared import Orders, Refunds, release, visible
+from application.shared.pages import split_page
 from domain.catalog import MovementKind, Product
 from domain.orders import (
     MAX_LINES,
@@ -124,11 +125,8 @@ class ListOrdersHandler:
             customer_id = cmd.actor.user_id
         query = OrderQuery(customer_id, cmd.status, cmd.limit + 1, cmd.after)
         async with self._orders.read_uow() as uow:
-            found = list(await uow.orders.list(query))
-        if len(found) <= cmd.limit:
-            return OrderPage(found, None)
-        last = found[cmd.limit - 1]
-        return OrderPage(found[: cmd.limit], (last.created_at, last.id))
+            found = await uow.orders.list(query)
+        return OrderPage(*split_page(found, cmd.limit, lambda o: (o.created_at, o.id)))
 
 
 class CancelOrderHandler:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from application.shared.pages import split_page
 from application.shared.ports import Clock
 from application.users.accounts import RegisterUser
 from application.users.commands import (
@@ -25,11 +26,8 @@ class ListAccounts:
     async def __call__(self, query: ListUsers) -> UserPage:
         peek = ListUsers(query.role, query.text, query.limit + 1, query.after)
         async with self._read_uow() as uow:
-            users = list(await uow.users.list(peek))
-        if len(users) <= query.limit:
-            return UserPage(users, None)
-        last = users[query.limit - 1]
-        return UserPage(users[: query.limit], (last.created_at, last.id))
+            users = await uow.users.list(peek)
+        return UserPage(*split_page(users, query.limit, lambda u: (u.created_at, u.id)))
 
 
 class GetAccount:

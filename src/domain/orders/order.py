@@ -19,7 +19,7 @@ from domain.orders.events import (
 )
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import InvalidValue
-from domain.shared.money import Money
+from domain.shared.money import MAX_MINOR, Money
 from domain.shared.text import has_bidi_controls, has_control_characters, is_invisible
 
 MAX_LINES = 50
@@ -88,15 +88,26 @@ def clean_tracking_number(tracking_number: str) -> str:
     return cleaned
 
 
+def total_of(lines: tuple[OrderLine, ...]) -> Money:
+    """The sum of the line totals; refuses mixed currencies."""
+    total = Money.zero(lines[0].unit_price.currency)
+    for line in lines:
+        total += line.line_total
+    return total
+
+
 def check_lines(lines: tuple[OrderLine, ...]) -> None:
-    """1 to 50 lines, a product at most once, all in one currency."""
+    """1 to 50 lines, a product at most once, all in one currency, and a total no larger
+    than any amount (50 lines of 1,000 at the dearest price would not fit 64 bits)."""
     if not 1 <= len(lines) <= MAX_LINES:
         raise InvalidValue("lines", f"An order has 1 to {MAX_LINES} lines")
     if len({line.product_id for line in lines}) != len(lines):
         raise InvalidValue("lines", "A product appears at most once in an order")
-    total = Money.zero(lines[0].unit_price.currency)
-    for line in lines:
-        total += line.line_total  # refuses mixed currencies
+    if total_of(lines).minor > MAX_MINOR:
+        raise InvalidValue(
+            "lines",
+            f"An order's total is at most {Money(MAX_MINOR, lines[0].unit_price.currency).amount}",
+        )
 
 
 @dataclass(eq=False, slots=True)
@@ -148,10 +159,7 @@ class Order(Aggregate):
 
     @property
     def total(self) -> Money:
-        total = Money.zero(self.lines[0].unit_price.currency)
-        for line in self.lines:
-            total += line.line_total
-        return total
+        return total_of(self.lines)
 
     def can(self, move: Move) -> bool:
         return (self.status, move) in TRANSITIONS
