@@ -25,14 +25,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import make_url, text
+from sqlalchemy import Row, make_url, text
 
 from adapters.sqlalchemy import migrator
 from adapters.sqlalchemy.engine import create_engine
-from application.catalog.commands import ListProducts
 from application.catalog.transfer import ImportProducts, ImportRow
 from application.users.commands import Register
 from entrypoints.container import Container, running
@@ -42,8 +43,16 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 KEY = "a-benchmark-signing-key-of-32-bytes-or-more!"
 PRODUCTS = 10_000
-# Each endpoint, and whether it is called signed in (the catalog is browsed anonymously).
+STOCK = 1_000_000  # of each product: more than every run's orders take, so none is refused
 SERVER_CPU, LOAD_CPU = "1", "0"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    label: str
+    path: str
+    signed_in: bool  # the catalog is browsed anonymously
+    script: tuple[str, ...] = ()  # a wrk Lua script making each request, and its arguments
 
 
 @dataclass(frozen=True)
@@ -70,8 +79,8 @@ def throwaway_database(server_url: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _prepare(settings: Settings) -> tuple[str, dict[str, bool]]:
-    """A signed-in user's token, a catalog of PRODUCTS, and the endpoints to measure."""
+async def _prepare(settings: Settings) -> tuple[str, list[str]]:
+    """A signed-in customer's token, and a catalog of PRODUCTS: their ids, newest first."""
     container = Container()
     container.core.settings.override(settings)
     async with running(container):
@@ -80,31 +89,84 @@ async def _prepare(settings: Settings) -> tuple[str, dict[str, bool]]:
         )
         token = container.users.tokens().issue_access(user, container.core.clock().now()).token
         rows = (
-            ImportRow(n, f"SKU-{n:06d}", f"Product {n}", "Made by hand.", f"{n % 500}.99", "7")
+            ImportRow(
+                n, f"SKU-{n:06d}", f"Product {n}", "Made by hand.", f"{n % 500}.99", str(STOCK)
+            )
             for n in range(PRODUCTS)
         )
         async for _ in container.catalog.import_products()(ImportProducts(rows, "benchmark")):
             pass
-        page = await container.catalog.list_products()(ListProducts(limit=1))
-    endpoints = {
-        "/api/v1/users/me": True,
-        f"/api/v1/products/{page.items[0].id}": False,
-        "/api/v1/products": False,
-        "/health/live": False,
-    }
-    return str(token), endpoints
+    ids = await _query(
+        settings.database_url, "SELECT id FROM products ORDER BY created_at DESC, id DESC"
+    )
+    return str(token), [str(product_id) for (product_id,) in ids]
+
+
+def _endpoints(product_ids: list[str], scratch: Path) -> list[Endpoint]:
+    """What is measured; the checkout orders products at random, from a file of their ids."""
+    ids_file = scratch / "product-ids"
+    ids_file.write_text("".join(f"{product_id}\n" for product_id in product_ids))
+    return [
+        Endpoint("GET /users/me", "/api/v1/users/me", signed_in=True),
+        Endpoint("GET /products/{id}", f"/api/v1/products/{product_ids[0]}", signed_in=False),
+        Endpoint("GET /products", "/api/v1/products", signed_in=False),
+        Endpoint("GET /health/live", "/health/live", signed_in=False),
+        Endpoint(
+            "POST /orders",
+            "/api/v1/orders",
+            signed_in=True,
+            script=(str(ROOT / "benchmarks" / "checkout.lua"), str(ids_file)),
+        ),
+    ]
+
+
+async def _query(database: str, statement: str, **parameters: object) -> list[Row[Any]]:
+    engine = create_engine(database)
+    async with engine.connect() as conn:
+        rows = list(await conn.execute(text(statement), parameters))
+    await engine.dispose()
+    return rows
+
+
+def check_stock(database: str) -> None:
+    """Every product's stock is STOCK less what its order lines took (no oversell, no lost
+    update), and its ledger adds up to it."""
+    ((orders, wrong, unledgered),) = asyncio.run(
+        _query(
+            database,
+            "WITH sold AS (SELECT product_id, sum(quantity) AS units FROM order_lines "
+            "GROUP BY product_id), "
+            "ledger AS (SELECT product_id, sum(delta) AS total FROM stock_movements "
+            "GROUP BY product_id) "
+            "SELECT (SELECT count(*) FROM orders), "
+            "count(*) FILTER (WHERE p.stock <> :stock - coalesce(s.units, 0)), "
+            "count(*) FILTER (WHERE p.stock <> l.total) "
+            "FROM products p LEFT JOIN sold s ON s.product_id = p.id "
+            "LEFT JOIN ledger l ON l.product_id = p.id",
+            stock=STOCK,
+        )
+    )
+    print(
+        f"{orders} orders placed; products whose stock is not {STOCK:,} less what was sold: "
+        f"{wrong}; whose ledger does not add up to their stock: {unledgered}"
+    )
+    if wrong or unledgered:
+        raise SystemExit("stock went wrong under load")
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    process = subprocess.Popen(
-        ["taskset", "-c", SERVER_CPU, *command],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    """The server, its output (the audit log of every order too) going to ``log``: a pipe
+    nobody reads would fill, and stop it."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["taskset", "-c", SERVER_CPU, *command],
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -115,7 +177,7 @@ def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{command[0]} did not start: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+                raise SystemExit(f"{command[0]} did not start: {log.read_text()}")
             time.sleep(0.2)
         yield base
     finally:
@@ -131,8 +193,9 @@ def _ms(value: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, token: str | None, duration: int, connections: int) -> Result:
-    signed_in = ["-H", f"Authorization: Bearer {token}"] if token else []
+def wrk(url: str, endpoint: Endpoint, token: str, duration: int, connections: int) -> Result:
+    signed_in = ["-H", f"Authorization: Bearer {token}"] if endpoint.signed_in else []
+    script, *arguments = endpoint.script or ("",)
     output = subprocess.run(
         [
             "taskset",
@@ -144,23 +207,21 @@ def wrk(url: str, token: str | None, duration: int, connections: int) -> Result:
             f"-d{duration}s",
             "--latency",
             *signed_in,
-            url,
+            *(["-s", script] if script else []),
+            url + endpoint.path,
+            *(["--", *arguments] if arguments else []),
         ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     if "Non-2xx" in output or "Socket errors" in output:
-        raise SystemExit(f"errors under load at {url}:\n{output}")
+        raise SystemExit(f"errors under load at {url}{endpoint.path}:\n{output}")
     return Result(
         float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
         _ms(re.search(r"\s50%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
         _ms(re.search(r"\s99%\s+(\S+)", output).group(1)),  # type: ignore[union-attr]
     )
-
-
-def _label(endpoint: str) -> str:
-    return re.sub(r"[0-9a-f-]{36}", "{id}", endpoint)
 
 
 def main() -> None:
@@ -173,14 +234,18 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--only", default="", help="measure only the endpoints whose label has this text"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
 
-    with throwaway_database(args.database_url) as database:
+    with throwaway_database(args.database_url) as database, TemporaryDirectory() as scratch:
         migrator.upgrade(database)
         settings = Settings(database_url=database, secret_key=SecretStr(KEY), _env_file=None)  # type: ignore[call-arg]
-        token, endpoints = asyncio.run(_prepare(settings))
+        token, product_ids = asyncio.run(_prepare(settings))
+        endpoints = [e for e in _endpoints(product_ids, Path(scratch)) if args.only in e.label]
         env = os.environ | {
             "EMPORIUM_ENV": "production",
             "EMPORIUM_SECRET_KEY": KEY,
@@ -190,7 +255,10 @@ def main() -> None:
         emporium_port, reference_port = 18001, 18002
         with (
             server(
-                [str(BIN / "emporium"), "serve", "--port", str(emporium_port)], env, emporium_port
+                [str(BIN / "emporium"), "serve", "--port", str(emporium_port)],
+                env,
+                emporium_port,
+                Path(scratch) / "emporium.log",
             ) as emporium,
             server(
                 [
@@ -204,36 +272,35 @@ def main() -> None:
                 ],
                 env,
                 reference_port,
+                Path(scratch) / "reference.log",
             ) as reference,
         ):
             for base in (emporium, reference):  # warm-up: pools filled, code paths hot
-                for endpoint, signed_in in endpoints.items():
-                    wrk(base + endpoint, token if signed_in else None, 2, args.connections)
+                for endpoint in endpoints:
+                    wrk(base, endpoint, token, 2, args.connections)
             print(
                 f"{'pass':<5}{'endpoint':<24}{'server':<11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
             )
             for number in range(1, args.passes + 1):
-                for endpoint, signed_in in endpoints.items():
+                for endpoint in endpoints:
                     order = [("emporium", emporium), ("reference", reference)]
                     results = {}
                     for name, base in order if number % 2 else order[::-1]:
                         results[name] = result = wrk(
-                            base + endpoint,
-                            token if signed_in else None,
-                            args.duration,
-                            args.connections,
+                            base, endpoint, token, args.duration, args.connections
                         )
                         print(
-                            f"{number:<5}{_label(endpoint):<24}{name:<11}"
+                            f"{number:<5}{endpoint.label:<24}{name:<11}"
                             f"{result.requests_per_second:>9.0f}"
                             f"{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
                         )
                     mine, theirs = results["emporium"], results["reference"]
                     print(
-                        f"{'':<5}{_label(endpoint):<24}{'ratio':<11}"
+                        f"{'':<5}{endpoint.label:<24}{'ratio':<11}"
                         f"{mine.requests_per_second / theirs.requests_per_second:>9.2f}"
                         f"{'':>9}{mine.p99_ms / theirs.p99_ms:>9.2f}  (throughput, p99)"
                     )
+        check_stock(database)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ Emporium endpoints it is measured against, on the same database.
   ones not found, the same JSON and ETag.
 - GET /api/v1/products (anonymous): the first page of 20, newest first, by the same
   index, with a next cursor signed the same way (HMAC-SHA256).
+- POST /api/v1/orders: the same token check and user row, the same body rules, then one
+  transaction: the order's products locked in id order (``FOR UPDATE``), their stock
+  lowered by a version-checked UPDATE, a ledger row per line, the order and its lines;
+  the same 201 JSON and Location.
 
 Run it as the harness does: EMPORIUM_DATABASE_URL=postgresql://... and
 EMPORIUM_SECRET_KEY=... in the environment, then
@@ -21,18 +25,26 @@ import hashlib
 import hmac
 import math
 import os
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 import jwt
 import orjson
+import uuid6
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from domain.orders import MAX_LINES, MAX_QUANTITY
+from domain.orders.address import FIELD_LIMITS
+from domain.orders.countries import COUNTRY_CODES
+from entrypoints.api.schemas.common import VISIBLE_TEXT_PATTERN
 
 KEY = os.environ["EMPORIUM_SECRET_KEY"]
 DATABASE = os.environ["EMPORIUM_DATABASE_URL"].replace("postgresql+asyncpg", "postgresql")
@@ -54,6 +66,33 @@ NEWEST_PRODUCTS = (
     "created_at, updated_at FROM products WHERE is_active "
     "ORDER BY created_at DESC, id DESC LIMIT $1"
 )
+LOCK_PRODUCTS = (
+    "SELECT id, sku, name, price_minor, currency, stock, is_active, version FROM products "
+    "WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
+)
+TAKE_STOCK = (
+    "UPDATE products SET stock = stock - $3, version = version + 1, updated_at = $4 "
+    "WHERE id = $1 AND version = $2"
+)
+RECORD_MOVEMENT = (
+    "INSERT INTO stock_movements (id, product_id, delta, stock_after, kind, reason, actor_id, "
+    "order_id, created_at) VALUES ($1, $2, $3, $4, 'order_reservation', 'order placed', $5, $6, $7)"
+)
+INSERT_ORDER = (
+    "INSERT INTO orders (id, customer_id, status, total_minor, currency, ship_name, ship_line1, "
+    "ship_line2, ship_city, ship_postal_code, ship_country, created_at, updated_at, "
+    "payment_expires_at, payment_attempts, version) "
+    "VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, coalesce($7, ''), $8, $9, $10, $11, $11, "
+    "$12, 0, 1)"
+)
+INSERT_LINE = (
+    "INSERT INTO order_lines (order_id, position, product_id, sku, name, unit_price_minor, "
+    "quantity) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+)
+ADDRESS_FIELDS = ["name", "line1", "line2", "city", "postal_code", "country"]
+VISIBLE_TEXT = re.compile(VISIBLE_TEXT_PATTERN)
+CURRENCY = os.environ.get("EMPORIUM_STORE_CURRENCY", "USD")
+PAYMENT_TIMEOUT = timedelta(seconds=int(os.environ.get("EMPORIUM_ORDER_PAYMENT_TIMEOUT", "1800")))
 CURSOR_KEY = hmac.new(KEY.encode(), b"emporium cursor v2", hashlib.sha256).digest()
 
 
@@ -65,14 +104,21 @@ def _time(moment: object) -> str:
     return moment.isoformat().replace("+00:00", "Z")  # type: ignore[attr-defined]
 
 
+def _new_id() -> UUID:
+    return UUID(int=uuid6.uuid7().int)  # time-ordered, as Emporium's ids
+
+
+def _money(minor: int) -> dict[str, str]:
+    return {"amount": f"{minor // 100}.{minor % 100:02d}", "currency": CURRENCY}
+
+
 def _product(row: asyncpg.Record) -> dict[str, object]:
-    minor = row["price_minor"]
     return {
         "id": str(row["id"]),
         "sku": row["sku"],
         "name": row["name"],
         "description": row["description"],
-        "price": {"amount": f"{minor // 100}.{minor % 100:02d}", "currency": row["currency"]},
+        "price": _money(row["price_minor"]),
         "stock": row["stock"],
         "is_active": row["is_active"],
         "version": row["version"],
@@ -116,10 +162,11 @@ async def live(_: Request) -> Response:
     return _json({"status": "ok"})
 
 
-async def me(request: Request) -> Response:
+def _claims(request: Request) -> dict[str, object] | None:
+    """The access token's claims, checked as Emporium checks them, or None."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        return _unauthorized()
+        return None
     try:
         claims = jwt.decode(
             token,
@@ -129,20 +176,34 @@ async def me(request: Request) -> Response:
             issuer="emporium",
             options={"require": REQUIRED, "verify_exp": False, "verify_iat": False},
         )
-        user_id = UUID(claims["sub"])
+        claims["sub"] = UUID(claims["sub"])
     except (jwt.InvalidTokenError, ValueError, TypeError):
-        return _unauthorized()
+        return None
     times = [claims["exp"], claims["iat"]]
     if not all(
         isinstance(t, int | float) and not isinstance(t, bool) and math.isfinite(t) for t in times
     ):
-        return _unauthorized()
+        return None
     now = time.time()
     if claims["type"] != "access" or now >= claims["exp"] + LEEWAY or claims["iat"] > now + LEEWAY:
+        return None
+    return claims
+
+
+async def _user(conn: asyncpg.Connection, claims: dict[str, object]) -> asyncpg.Record | None:
+    row = await conn.fetchrow(USER_BY_ID, claims["sub"])
+    if row is None or not row["is_active"] or row["credentials_version"] != claims["ver"]:
+        return None
+    return row
+
+
+async def me(request: Request) -> Response:
+    claims = _claims(request)
+    if claims is None:
         return _unauthorized()
     async with request.app.state.pool.acquire() as conn:
-        row = await conn.fetchrow(USER_BY_ID, user_id)
-    if row is None or not row["is_active"] or row["credentials_version"] != claims["ver"]:
+        row = await _user(conn, claims)
+    if row is None:
         return _unauthorized()
     return _json(
         {
@@ -151,9 +212,141 @@ async def me(request: Request) -> Response:
             "full_name": row["full_name"],
             "role": row["role"],
             "is_active": row["is_active"],
-            "created_at": row["created_at"].isoformat().replace("+00:00", "Z"),
+            "created_at": _time(row["created_at"]),
         }
     )
+
+
+def _text(field: str, value: object) -> bool:
+    if value is None:
+        return field == "line2"
+    return (
+        isinstance(value, str)
+        and len(value) <= FIELD_LIMITS[field]
+        and VISIBLE_TEXT.match(value) is not None
+    )
+
+
+def _order_request(body: bytes) -> tuple[dict[UUID, int], dict[str, str | None]] | None:
+    """The lines (product id -> quantity, in the order given) and the address, if the
+    body keeps the rules of ``PlaceOrderIn``."""
+    try:
+        payload = orjson.loads(body)
+        lines, address = payload["lines"], payload["shipping_address"]
+        wanted = {UUID(line["product_id"]): line["quantity"] for line in lines}
+        fields = {field: address.get(field) for field in ADDRESS_FIELDS}
+    except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError):
+        return None
+    well_formed = (
+        payload.keys() == {"lines", "shipping_address"}
+        and 1 <= len(lines) <= MAX_LINES
+        and len(wanted) == len(lines)
+        and all(line.keys() == {"product_id", "quantity"} for line in lines)
+        and all(type(n) is int and 1 <= n <= MAX_QUANTITY for n in wanted.values())
+        and address.keys() <= fields.keys()
+        and fields["country"] in COUNTRY_CODES
+        and all(_text(field, value) for field, value in fields.items() if field != "country")
+    )
+    return (wanted, fields) if well_formed else None
+
+
+async def place_order(request: Request) -> Response:
+    claims = _claims(request)
+    if claims is None:
+        return _unauthorized()
+    parsed = _order_request(await request.body())
+    if parsed is None:
+        return _json({"code": "validation_error"}, 422)
+    wanted, address = parsed
+    order_id, now = _new_id(), datetime.now(UTC)
+    async with request.app.state.pool.acquire() as conn:
+        user = await _user(conn, claims)
+        if user is None:
+            return _unauthorized()
+        async with conn.transaction():
+            rows = await conn.fetch(LOCK_PRODUCTS, list(wanted))
+            found = {row["id"]: row for row in rows if row["is_active"]}
+            if len(found) != len(wanted):
+                return _json({"code": "unknown_product"}, 422)
+            if any(row["currency"] != CURRENCY for row in rows):
+                return _json({"code": "currency_mismatch"}, 422)
+            if any(row["stock"] < wanted[row["id"]] for row in rows):
+                return _json({"code": "out_of_stock"}, 409)
+            await conn.executemany(
+                TAKE_STOCK,
+                [(row["id"], row["version"], wanted[row["id"]], now) for row in rows],
+            )
+            await conn.executemany(
+                RECORD_MOVEMENT,
+                [
+                    (
+                        _new_id(),
+                        row["id"],
+                        -wanted[row["id"]],
+                        row["stock"] - wanted[row["id"]],
+                        claims["sub"],
+                        order_id,
+                        now,
+                    )
+                    for row in rows
+                ],
+            )
+            lines = [(found[product_id], quantity) for product_id, quantity in wanted.items()]
+            total = sum(row["price_minor"] * quantity for row, quantity in lines)
+            expires = now + PAYMENT_TIMEOUT
+            await conn.execute(
+                INSERT_ORDER,
+                order_id,
+                claims["sub"],
+                total,
+                CURRENCY,
+                *address.values(),
+                now,
+                expires,
+            )
+            await conn.executemany(
+                INSERT_LINE,
+                [
+                    (
+                        order_id,
+                        position,
+                        row["id"],
+                        row["sku"],
+                        row["name"],
+                        row["price_minor"],
+                        quantity,
+                    )
+                    for position, (row, quantity) in enumerate(lines)
+                ],
+            )
+    document = {
+        "id": str(order_id),
+        "customer_id": str(claims["sub"]),
+        "status": "pending_payment",
+        "lines": [
+            {
+                "product_id": str(row["id"]),
+                "sku": row["sku"],
+                "name": row["name"],
+                "unit_price": _money(row["price_minor"]),
+                "quantity": quantity,
+                "line_total": _money(row["price_minor"] * quantity),
+            }
+            for row, quantity in lines
+        ],
+        "total": _money(total),
+        "shipping_address": address,
+        "created_at": _time(now),
+        "updated_at": _time(now),
+        "payment_expires_at": _time(expires),
+        "paid_at": None,
+        "shipped_at": None,
+        "delivered_at": None,
+        "cancelled_at": None,
+        "cancellation_reason": None,
+        "tracking_number": None,
+    }
+    return _json(document, 201, {"Location": f"/api/v1/orders/{order_id}"})
 
 
 @asynccontextmanager
@@ -169,6 +362,7 @@ app = Starlette(
         Route("/api/v1/users/me", me),
         Route("/api/v1/products", products),
         Route("/api/v1/products/{product_id}", product),
+        Route("/api/v1/orders", place_order, methods=["POST"]),
     ],
     lifespan=lifespan,
 )

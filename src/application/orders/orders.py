@@ -2,7 +2,6 @@
 their state machine but paying (``payments``)."""
 
 from collections.abc import Iterable
-from dataclasses import asdict
 
 from application.orders.commands import (
     CancelOrder,
@@ -48,7 +47,15 @@ class PlaceOrderHandler:
         orders = self._orders
         if cmd.actor.user_id is None:
             raise Forbidden("Orders are placed by customers")
-        address = Address.parse(**asdict(cmd.shipping_address))
+        requested = cmd.shipping_address
+        address = Address.parse(
+            name=requested.name,
+            line1=requested.line1,
+            line2=requested.line2,
+            city=requested.city,
+            postal_code=requested.postal_code,
+            country=requested.country,
+        )
         wanted = {line.product_id: line.quantity for line in cmd.lines}
         if not 1 <= len(cmd.lines) <= MAX_LINES:
             raise InvalidValue("lines", f"An order has 1 to {MAX_LINES} lines")
