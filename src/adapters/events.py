@@ -1,10 +1,9 @@
 """Where committed domain events go: for now, the audit log."""
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import fields
-
-import orjson
 
 from domain.shared.events import DomainEvent
 
@@ -20,11 +19,12 @@ class LoggingEventPublisher:
         if not audit_log.isEnabledFor(logging.INFO):
             return
         for event in events:
-            audit_log.info(orjson.dumps(_document(event), default=str).decode())
+            audit_log.info(json.dumps(_document(event), default=str))
 
 
 def _document(event: DomainEvent) -> dict[str, object]:
-    # orjson writes the ids, times, enums and nested dataclasses of the fields itself.
+    # Events hold plain values (ids, numbers, text), so a shallow dict of their fields
+    # does, and costs a fraction of ``asdict``'s deep copy.
     return {"event": type(event).__name__} | {
         field.name: getattr(event, field.name) for field in fields(event)
     }

@@ -20,6 +20,7 @@ from application.orders.commands import (
     Replay,
     ShipOrder,
 )
+from application.orders.idempotency import Idempotency
 from application.shared.actor import Actor
 from domain.orders import CancellationReason, Order, OrderStatus, OutOfStock, PaymentStatus
 from tests.integration.conftest import MakeUow
@@ -61,6 +62,27 @@ async def test_out_of_stock_writes_nothing(shop: Wired) -> None:
         await shop.order(alice, (mug, 2), (cup, 2))
     assert (await shop.stock(mug), await shop.ledger(mug)) == (10, 10)
     assert (await shop.list_orders(ListOrders(alice))).items == []
+
+
+async def test_a_placement_that_fails_after_its_writes_leaves_none_of_them(
+    shop: Wired, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stock, ledger, order and lines are written, then the last step before the commit
+    fails: every one of those writes is rolled back with the transaction."""
+    alice = await shop.customer()
+    mug, cup = await shop.product(10), await shop.product(5)
+
+    async def crash(*_: object) -> None:
+        raise RuntimeError("crashed before the commit")
+
+    monkeypatch.setattr(Idempotency, "complete", crash)
+    with pytest.raises(RuntimeError, match="before the commit"):
+        await shop.order(alice, (mug, 2), (cup, 1))
+    assert [await shop.stock(mug), await shop.stock(cup)] == [10, 5]
+    assert [await shop.ledger(mug), await shop.ledger(cup)] == [10, 5]
+    assert (await shop.list_orders(ListOrders(alice))).items == []
+    monkeypatch.undo()
+    assert (await shop.order(alice, (mug, 2))).total.amount == "20.00"  # the pool is sound
 
 
 async def test_cancel_and_expiry_put_the_stock_back_and_refund_what_was_paid(shop: Wired) -> None:

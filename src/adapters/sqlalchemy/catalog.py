@@ -13,7 +13,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ColumnElement,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
@@ -23,17 +22,19 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    any_,
     bindparam,
     insert,
     select,
     tuple_,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from adapters.sqlalchemy.statements import Statements
 from adapters.sqlalchemy.versions import save_versioned
 from application.catalog.commands import ProductSort
 from application.catalog.ports import ProductQuery
@@ -115,9 +116,15 @@ _PRODUCT = [
         "created_at", "updated_at", "version",
     )
 ]  # fmt: skip
-# The read of every product page: on PostgreSQL a prepared statement on the pooled
-# asyncpg connection, the expression layer skipped (as for the user read).
+# The read of every product page.
 _PRODUCT_BY_ID = select(*_PRODUCT).where(products.c.id == bindparam("product_id"))
+# An order's products, in id order (PostgreSQL: one statement whatever their number).
+_BY_IDS = (
+    select(*_PRODUCT)
+    .where(products.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Uuid))))
+    .order_by(products.c.id)
+)
+_BY_IDS_FOR_UPDATE = _BY_IDS.with_for_update()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,26 +191,6 @@ def _page_parameters(query: ProductQuery) -> dict[str, Any]:
     return parameters
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """A statement as the driver's own connection takes it: SQL text, and its positional
-    parameters' names, with the values of those the statement fixes itself."""
-
-    sql: str
-    order: tuple[str, ...]
-    fixed: dict[str, Any]
-
-    def arguments(self, parameters: dict[str, Any]) -> list[Any]:
-        values = self.fixed | parameters
-        return [values[name] for name in self.order]
-
-
-@cache
-def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled:
-    compiled = statement.compile(dialect=dialect)
-    return _Compiled(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
-
-
 def search_text(product: Product) -> str:
     return "\n".join((product.name, product.sku.value, product.description)).casefold()
 
@@ -251,6 +238,7 @@ def _product_to_row(product: Product) -> dict[str, Any]:
 _SAVE = update(products).where(
     products.c.id == bindparam("product_id"), products.c.version == bindparam("read_version")
 )
+_INSERT_MOVEMENT = insert(stock_movements)
 
 
 def _saved_row(product: Product) -> dict[str, Any]:
@@ -292,13 +280,11 @@ def _movement_to_row(movement: StockMovement) -> dict[str, Any]:
 
 
 class SqlProductRepository:
-    """``driver``, on PostgreSQL, is the asyncpg connection under ``conn`` (the same
-    connection and transaction), for the hot reads: a product and a page of them."""
+    """The hot statements (a product, a page of them, an order's products and their
+    stock) go through ``statements``: straight to the driver on PostgreSQL."""
 
-    def __init__(
-        self, conn: AsyncConnection, track: Callable[[Aggregate], None], driver: Any = None
-    ) -> None:
-        self._conn, self._track, self._driver = conn, track, driver
+    def __init__(self, statements: Statements, track: Callable[[Aggregate], None]) -> None:
+        self._statements, self._conn, self._track = statements, statements.conn, track
 
     async def add(self, product: Product) -> None:
         try:
@@ -321,16 +307,20 @@ class SqlProductRepository:
             query = _PRODUCT_BY_ID.with_for_update()
             result = await self._conn.execute(query, {"product_id": product_id})
             return self._found(result.mappings().one_or_none())
-        rows = await self._read(_PRODUCT_BY_ID, {"product_id": product_id})
+        rows = await self._statements.rows(_PRODUCT_BY_ID, {"product_id": product_id})
         return self._found(rows[0] if rows else None)
 
     async def get_many(
         self, product_ids: Collection[UUID], *, for_update: bool = False
     ) -> Sequence[Product]:
-        query = select(*_PRODUCT).where(products.c.id.in_(set(product_ids))).order_by(products.c.id)
-        if for_update:
-            query = query.with_for_update()
-        rows = (await self._conn.execute(query)).mappings()
+        rows: Sequence[Mapping[str, Any]]
+        if self._statements.on_driver:
+            statement = _BY_IDS_FOR_UPDATE if for_update else _BY_IDS
+            rows = await self._statements.rows(statement, {"ids": list(product_ids)})
+        else:
+            query = select(*_PRODUCT).where(products.c.id.in_(set(product_ids)))
+            query = query.order_by(products.c.id)
+            rows = await self._statements.rows(query.with_for_update() if for_update else query)
         return [product for row in rows if (product := self._found(row))]
 
     async def get_by_sku(self, sku: Sku) -> Product | None:
@@ -351,22 +341,12 @@ class SqlProductRepository:
 
     async def save_many(self, batch: Sequence[Product]) -> None:
         rows = [_saved_row(product) for product in batch]
-        await save_versioned(self._conn, _SAVE, rows, batch, self._track, "product")
+        await save_versioned(self._statements, _SAVE, rows, batch, self._track, "product")
 
     async def list(self, query: ProductQuery) -> Sequence[Product]:
-        rows = await self._read(_page_statement(_PageShape.of(query)), _page_parameters(query))
+        statement = _page_statement(_PageShape.of(query))
+        rows = await self._statements.rows(statement, _page_parameters(query))
         return [product for row in rows if (product := self._found(row))]
-
-    async def _read(
-        self, statement: Select[Any], parameters: dict[str, Any]
-    ) -> Sequence[Mapping[str, Any]]:
-        rows: Sequence[Mapping[str, Any]]
-        if self._driver is None:
-            rows = (await self._conn.execute(statement, parameters)).mappings().all()
-        else:
-            compiled = _compiled(statement, self._conn.dialect)
-            rows = await self._driver.fetch(compiled.sql, *compiled.arguments(parameters))
-        return rows
 
     def _found(self, row: Mapping[Any, Any] | None) -> Product | None:
         if row is None:
@@ -377,14 +357,15 @@ class SqlProductRepository:
 
 
 class SqlStockMovementRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
+    def __init__(self, statements: Statements) -> None:
+        self._statements, self._conn = statements, statements.conn
 
     async def add(self, movement: StockMovement) -> None:
         await self.add_many([movement])
 
     async def add_many(self, movements: Sequence[StockMovement]) -> None:
-        await self._conn.execute(insert(stock_movements), [_movement_to_row(m) for m in movements])
+        rows = [_movement_to_row(m) for m in movements]
+        await self._statements.execute_many(_INSERT_MOVEMENT, rows)
 
     async def list_for_product(
         self, product_id: UUID, limit: int, after: tuple[datetime, UUID] | None

@@ -11,11 +11,13 @@ _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 def violated_unique_constraint(error: IntegrityError, table: Table) -> str | None:
     """The name of the unique constraint of ``table`` that ``error`` broke, if any.
 
-    PostgreSQL (asyncpg) names the constraint. SQLite names only the columns
+    PostgreSQL (asyncpg) names the constraint, on the error SQLAlchemy wraps or on the
+    one a statement sent straight to the driver raised. SQLite names only the columns
     ("UNIQUE constraint failed: users.email"), so they are looked up in the table's
     constraints, whose names the metadata's naming convention fixed.
     """
-    name = getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+    driver_error = getattr(error.orig, "__cause__", None) or error.orig
+    name = getattr(driver_error, "constraint_name", None)
     if name is not None:
         return str(name)
     match = _SQLITE_UNIQUE.search(str(error.orig))

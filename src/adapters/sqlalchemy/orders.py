@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from adapters.sqlalchemy.statements import Statements
 from adapters.sqlalchemy.versions import save_versioned
 from application.orders.ports import IdempotencyRecord, OrderQuery
 from domain.orders import (
@@ -237,15 +238,19 @@ _MUTABLE = (
     "cancelled_at", "cancellation_reason", "tracking_number", "payment_attempts",
 )  # fmt: skip
 _NEWEST_FIRST = (orders.c.created_at.desc(), orders.c.id.desc())
+_INSERT_ORDER, _INSERT_LINE = insert(orders), insert(order_lines)
 
 
 class SqlOrderRepository:
-    def __init__(self, conn: AsyncConnection, track: Callable[[Aggregate], None]) -> None:
-        self._conn, self._track = conn, track
+    """Placing and saving orders go through ``statements``: straight to the driver on
+    PostgreSQL (checkout is the hot write)."""
+
+    def __init__(self, statements: Statements, track: Callable[[Aggregate], None]) -> None:
+        self._statements, self._conn, self._track = statements, statements.conn, track
 
     async def add(self, order: Order) -> None:
-        await self._conn.execute(insert(orders), _order_row(order))
-        await self._conn.execute(insert(order_lines), _line_rows(order))
+        await self._statements.execute(_INSERT_ORDER, _order_row(order))
+        await self._statements.execute_many(_INSERT_LINE, _line_rows(order))
         self._track(order)
 
     async def get(self, order_id: UUID, *, for_update: bool = False) -> Order | None:
@@ -260,7 +265,7 @@ class SqlOrderRepository:
             for order in batch
             for row in (_order_row(order),)
         ]
-        await save_versioned(self._conn, _SAVE_ORDER, rows, batch, self._track, "order")
+        await save_versioned(self._statements, _SAVE_ORDER, rows, batch, self._track, "order")
 
     async def list(self, query: OrderQuery) -> Sequence[Order]:
         conditions: list[ColumnElement[bool]] = []

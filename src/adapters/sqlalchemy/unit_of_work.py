@@ -1,3 +1,4 @@
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from types import TracebackType
 from typing import Any, Self
@@ -13,6 +14,7 @@ from adapters.sqlalchemy.orders import (
     SqlOrderRepository,
     SqlPaymentRepository,
 )
+from adapters.sqlalchemy.statements import Statements
 from adapters.sqlalchemy.users import SqlRefreshTokenRepository, SqlUserRepository
 from application.shared.ports import EventPublisher, WriteRefused
 from domain.shared.aggregate import Aggregate
@@ -58,9 +60,6 @@ class SqlReader:
         self._engine = engine
         self._conn: AsyncConnection | None = None
         self._seen: list[Aggregate] = []
-        # Reads on PostgreSQL autocommit, so there is no transaction to open (and its
-        # BEGIN/ROLLBACK cost 22 us); on SQLite a deferred one keeps them consistent.
-        self._begins = engine.dialect.name == "sqlite"
 
     async def __aenter__(self) -> Self:
         if self._conn is not None:
@@ -70,24 +69,34 @@ class SqlReader:
         except (DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
             raise ServiceUnavailable("The database does not answer") from error
         try:
-            if self._begins:
-                await conn.begin()
+            driver = await _asyncpg_connection(conn)
+            await self._begin(conn, driver)
         except BaseException as error:
-            await _close_quietly(conn)
+            await _close_quietly(conn, invalidate=True)
             if database_unreachable(error):
                 raise ServiceUnavailable("The database does not answer") from error
             raise
         self._conn = conn
         self._seen = []
-        driver = await _asyncpg_connection(conn)
+        statements = Statements(conn, driver)
         self.users = SqlUserRepository(conn, self._seen.append, driver)
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
-        self.products = SqlProductRepository(conn, self._seen.append, driver)
-        self.stock_movements = SqlStockMovementRepository(conn)
-        self.orders = SqlOrderRepository(conn, self._seen.append)
+        self.products = SqlProductRepository(statements, self._seen.append)
+        self.stock_movements = SqlStockMovementRepository(statements)
+        self.orders = SqlOrderRepository(statements, self._seen.append)
         self.payments = SqlPaymentRepository(conn)
         self.idempotency_keys = SqlIdempotencyRepository(conn)
         return self
+
+    async def _begin(self, conn: AsyncConnection, driver: Any) -> None:
+        # Reads on PostgreSQL autocommit, so there is no transaction to open (and its
+        # BEGIN/ROLLBACK cost 22 us); on SQLite a deferred one keeps them consistent.
+        if driver is None:
+            await conn.begin()
+
+    async def _roll_back(self) -> None:
+        """Ends a transaction SQLAlchemy does not know of (closing the connection rolls
+        back the ones it does)."""
 
     async def __aexit__(
         self,
@@ -98,9 +107,9 @@ class SqlReader:
         conn, self._conn = self._conn, None
         if conn is not None:
             if exc is None:
-                await conn.close()  # rolls back whatever was not committed
+                await self._close(conn)
             else:  # the error that got us here is the one to tell
-                await _close_quietly(conn, invalidate=database_unreachable(exc))
+                await _close_quietly(conn, self._roll_back, database_unreachable(exc))
         if exc is None:
             return
         if _write_refused(exc):
@@ -108,20 +117,51 @@ class SqlReader:
         if database_unreachable(exc):
             raise ServiceUnavailable("The database does not answer") from exc
 
+    async def _close(self, conn: AsyncConnection) -> None:
+        """Rolls back whatever was not committed, and gives the connection back; one that
+        cannot roll back is not given out again."""
+        try:
+            await self._roll_back()
+        except BaseException:
+            await _close_quietly(conn, invalidate=True)
+            raise
+        await conn.close()
+
 
 class SqlUnitOfWork(SqlReader):
     """One pooled connection and one transaction per ``async with``; rolled back and
-    returned to the pool on exit unless committed."""
+    returned to the pool on exit unless committed.
+
+    On PostgreSQL the transaction is the driver's own (BEGIN and COMMIT sent on the
+    asyncpg connection) and SQLAlchemy autocommits on this connection, so that every
+    statement, through SQLAlchemy or straight to the driver (``Statements``), runs in
+    it. SQLAlchemy would open its transaction only at its first statement of its own."""
 
     def __init__(self, engine: AsyncEngine, publisher: EventPublisher) -> None:
         super().__init__(engine)
         self._publisher = publisher
-        self._begins = True
+        self._driver: Any = None
+
+    async def _begin(self, conn: AsyncConnection, driver: Any) -> None:
+        if driver is None:
+            await conn.begin()
+            return
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await driver.execute("BEGIN")
+        self._driver = driver
+
+    async def _roll_back(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            await driver.execute("ROLLBACK")
 
     async def commit(self) -> None:
         if self._conn is None:
             raise RuntimeError("commit() outside 'async with'")
-        await self._conn.commit()
+        if self._driver is None:
+            await self._conn.commit()
+        else:  # and the next transaction, in the same round trip, as SQLAlchemy would
+            await self._driver.execute("COMMIT; BEGIN")
         await self._publisher.publish([e for a in self._seen for e in a.pull_events()])
 
 
@@ -132,10 +172,20 @@ async def _asyncpg_connection(conn: AsyncConnection) -> Any:
     return (await conn.get_raw_connection()).driver_connection
 
 
-async def _close_quietly(conn: AsyncConnection, *, invalidate: bool = False) -> None:
-    """Gives the connection back; a lost one is invalidated first, so the pool replaces
-    it instead of handing it out again. A dead connection cannot close cleanly."""
+async def _close_quietly(
+    conn: AsyncConnection,
+    roll_back: Callable[[], Awaitable[None]] | None = None,
+    invalidate: bool = False,
+) -> None:
+    """Gives the connection back after ``roll_back``; a lost one, or one that could not
+    roll back, is invalidated first, so the pool replaces it instead of handing it out
+    again. A dead connection cannot close cleanly."""
     with suppress(Exception):
+        if roll_back is not None and not invalidate:
+            try:
+                await roll_back()
+            except Exception:
+                invalidate = True
         if invalidate:
             await conn.invalidate()
         await conn.close()

@@ -5,8 +5,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.statements import Statements
 from domain.shared.errors import ConcurrentUpdate
 
 
@@ -18,7 +18,7 @@ V = TypeVar("V", bound=Versioned)
 
 
 async def save_versioned(
-    conn: AsyncConnection,
+    statements: Statements,
     statement: Update,
     rows: Sequence[dict[str, Any]],
     batch: Sequence[V],
@@ -27,10 +27,9 @@ async def save_versioned(
 ) -> None:
     """Runs ``statement`` (``… WHERE id = … AND version = :read_version``) once per row
     of ``batch``, then advances each aggregate's version and tracks it for its events."""
-    result = await conn.execute(statement, list(rows))
-    # Only some drivers count the rows of a batch; the rows were read for update.
-    counted = len(rows) == 1 or conn.dialect.supports_sane_multi_rowcount
-    if counted and result.rowcount != len(rows):
+    written = await statements.execute_many(statement, rows)
+    # Not every driver counts the rows of a batch; the rows were read for update.
+    if written is not None and written != len(rows):
         raise ConcurrentUpdate(f"The {what} changed meanwhile; try again")
     for aggregate in batch:
         aggregate.version += 1
