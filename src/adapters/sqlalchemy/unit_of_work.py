@@ -1,3 +1,4 @@
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from types import TracebackType
@@ -9,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.catalog import SqlProductRepository, SqlStockMovementRepository
+from adapters.sqlalchemy.engine import POOL_TIMEOUT_SECONDS
 from adapters.sqlalchemy.orders import (
     SqlIdempotencyRepository,
     SqlOrderRepository,
@@ -54,16 +56,44 @@ def _write_refused(error: BaseException) -> bool:
 class SqlReader:
     """A read-only unit of work: one pooled connection of the read-only engine, whose
     writes the database refuses (WriteRefused). A database that does not answer is
-    ServiceUnavailable, whichever statement finds it out."""
+    ServiceUnavailable, whichever statement finds it out.
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    ``turns``, as large as the engine's pool, hands its connections out first come,
+    first served. SQLAlchemy's async pool wakes a waiter when a connection comes back
+    but lets whoever asks before that waiter runs take it, so under load some requests
+    lose their turn again and again (at 64 clients on 20 connections, the slowest 1% of
+    checkouts took three times the median). ``asyncio.Semaphore`` lets nobody past its
+    waiters."""
+
+    def __init__(self, engine: AsyncEngine, turns: asyncio.Semaphore | None = None) -> None:
+        self._engine, self._turns = engine, turns
         self._conn: AsyncConnection | None = None
         self._seen: list[Aggregate] = []
 
     async def __aenter__(self) -> Self:
         if self._conn is not None:
             raise RuntimeError("this unit of work is in use; one transaction at a time")
+        await self._wait_turn()
+        try:
+            return await self._enter()
+        except BaseException:
+            self._end_turn()
+            raise
+
+    async def _wait_turn(self) -> None:
+        if self._turns is None:
+            return
+        try:
+            async with asyncio.timeout(POOL_TIMEOUT_SECONDS):
+                await self._turns.acquire()
+        except TimeoutError as error:
+            raise ServiceUnavailable("The database does not answer") from error
+
+    def _end_turn(self) -> None:
+        if self._turns is not None:
+            self._turns.release()
+
+    async def _enter(self) -> Self:
         try:
             conn = await self._engine.connect()
         except (DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
@@ -105,11 +135,15 @@ class SqlReader:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
+        if conn is None:
+            raise RuntimeError("__aexit__ without __aenter__")
+        try:
             if exc is None:
                 await self._close(conn)
             else:  # the error that got us here is the one to tell
                 await _close_quietly(conn, self._roll_back, database_unreachable(exc))
+        finally:
+            self._end_turn()
         if exc is None:
             return
         if _write_refused(exc):
@@ -137,8 +171,13 @@ class SqlUnitOfWork(SqlReader):
     statement, through SQLAlchemy or straight to the driver (``Statements``), runs in
     it. SQLAlchemy would open its transaction only at its first statement of its own."""
 
-    def __init__(self, engine: AsyncEngine, publisher: EventPublisher) -> None:
-        super().__init__(engine)
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        publisher: EventPublisher,
+        turns: asyncio.Semaphore | None = None,
+    ) -> None:
+        super().__init__(engine, turns)
         self._publisher = publisher
         self._driver: Any = None
 

@@ -1,5 +1,7 @@
 """What every context shares: settings, time, ids, the database, Redis, events."""
 
+import asyncio
+
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
@@ -45,6 +47,9 @@ class Core(containers.DeclarativeContainer):
     )
     redis = providers.Singleton(redis_client, settings=settings)
     events = providers.Singleton(LoggingEventPublisher)
-    uow = providers.Factory(SqlUnitOfWork, engine=engine, publisher=events)
-    read_uow = providers.Factory(SqlReader, engine=read_engine)
+    # Each pool's connections, first come first served (see SqlReader).
+    turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)
+    read_turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)
+    uow = providers.Factory(SqlUnitOfWork, engine=engine, publisher=events, turns=turns)
+    read_uow = providers.Factory(SqlReader, engine=read_engine, turns=read_turns)
     cursors = providers.Singleton(CursorCodec, signing_key=settings.provided.signing_key)
