@@ -83,6 +83,9 @@ class SqlReader:
     async def _wait_turn(self) -> None:
         if self._turns is None:
             return
+        if not self._turns.locked():  # a turn is free: no timer to set
+            await self._turns.acquire()
+            return
         try:
             async with asyncio.timeout(POOL_TIMEOUT_SECONDS):
                 await self._turns.acquire()

@@ -8,6 +8,7 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from application.orders.commands import (
     AddressRequest,
@@ -79,12 +80,12 @@ def _actor(user: User) -> Actor:
     return Actor(user.id, is_admin(user))
 
 
-def _idempotency(key: str | None, request: Request, body: object) -> IdempotencyKey | None:
+def _idempotency(key: str | None, request: Request, body: BaseModel) -> IdempotencyKey | None:
     """The key, and a fingerprint of what it asks: where, and the body as parsed (so
     spacing and field order do not make two requests different)."""
     if key is None:
         return None
-    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + canonical)
     return IdempotencyKey(key, digest.hexdigest())
 
@@ -124,7 +125,7 @@ async def place_order(
                 postal_code=address.postal_code,
                 country=address.country,
             ),
-            idempotency=_idempotency(idempotency_key, request, body.model_dump(mode="json")),
+            idempotency=_idempotency(idempotency_key, request, body),
         )
     )
     order_id = result.id if isinstance(result, Order) else orjson.loads(result.body)["id"]
@@ -188,7 +189,7 @@ async def pay_order(
     pay_order: Annotated[PayOrderHandler, use(lambda c: c.orders.pay_order)],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    idempotency = _idempotency(idempotency_key, request, body.model_dump(mode="json"))
+    idempotency = _idempotency(idempotency_key, request, body)
     return _answer(
         await pay_order(PayOrder(_actor(user), order_id, body.payment_token, idempotency))
     )
