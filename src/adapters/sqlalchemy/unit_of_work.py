@@ -208,7 +208,7 @@ class SqlUnitOfWork(SqlReader):
 
 
 async def _asyncpg_connection(conn: AsyncConnection) -> Any:
-    """The driver's own connection under ``conn`` on PostgreSQL (for hot reads), else None."""
+    """The driver's own connection under ``conn`` on PostgreSQL, else None."""
     if conn.dialect.name != "postgresql":
         return None
     return (await conn.get_raw_connection()).driver_connection
