@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from application.shared.pages import Page
 from domain.catalog import Product, StockMovement
 
 
@@ -99,13 +100,5 @@ class ListStockMovements:
     after: tuple[datetime, UUID] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ProductPage:
-    items: list[Product]
-    next_after: tuple[SortKey, UUID] | None
-
-
-@dataclass(frozen=True, slots=True)
-class MovementPage:
-    items: list[StockMovement]
-    next_after: tuple[datetime, UUID] | None
+ProductPage = Page[Product, tuple[SortKey, UUID]]
+MovementPage = Page[StockMovement, tuple[datetime, UUID]]

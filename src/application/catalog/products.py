@@ -187,7 +187,7 @@ class ListProductsHandler:
         )
         async with self._catalog.read_uow() as uow:
             found = await uow.products.list(query)
-        return ProductPage(*split_page(found, cmd.limit, lambda p: (sort_key(p, cmd.sort), p.id)))
+        return split_page(found, cmd.limit, lambda p: (sort_key(p, cmd.sort), p.id))
 
     def _amount(self, amount: str | None, field: str) -> Money | None:
         if amount is None:
@@ -206,4 +206,4 @@ class ListStockMovementsHandler:
             found = await uow.stock_movements.list_for_product(
                 cmd.product_id, cmd.limit + 1, cmd.after
             )
-        return MovementPage(*split_page(found, cmd.limit, lambda m: (m.created_at, m.id)))
+        return split_page(found, cmd.limit, lambda m: (m.created_at, m.id))

@@ -5,6 +5,7 @@ from datetime import datetime
 from uuid import UUID
 
 from application.shared.actor import Actor
+from application.shared.pages import Page
 from domain.orders import Order, OrderStatus
 
 
@@ -92,10 +93,7 @@ class DeliverOrder:
     order_id: UUID
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPage:
-    items: list[Order]
-    next_after: tuple[datetime, UUID] | None
+OrderPage = Page[Order, tuple[datetime, UUID]]
 
 
 @dataclass(frozen=True, slots=True)

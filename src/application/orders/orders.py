@@ -133,7 +133,7 @@ class ListOrdersHandler:
         query = OrderQuery(customer_id, cmd.status, cmd.limit + 1, cmd.after)
         async with self._orders.read_uow() as uow:
             found = await uow.orders.list(query)
-        return OrderPage(*split_page(found, cmd.limit, lambda o: (o.created_at, o.id)))
+        return split_page(found, cmd.limit, lambda o: (o.created_at, o.id))
 
 
 class CancelOrderHandler:

@@ -27,7 +27,7 @@ class ListAccounts:
         peek = ListUsers(query.role, query.text, query.limit + 1, query.after)
         async with self._read_uow() as uow:
             users = await uow.users.list(peek)
-        return UserPage(*split_page(users, query.limit, lambda u: (u.created_at, u.id)))
+        return split_page(users, query.limit, lambda u: (u.created_at, u.id))
 
 
 class GetAccount:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from application.shared.pages import Page
 from domain.users import Role, User
 
 
@@ -98,10 +99,7 @@ class TokenPair:
     refresh_token: str
 
 
-@dataclass(frozen=True, slots=True)
-class UserPage:
-    items: list[User]
-    next_after: tuple[datetime, UUID] | None
+UserPage = Page[User, tuple[datetime, UUID]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ on stderr and exit code 1. Heavy modules are imported when a command runs, so th
 ``emporium --help`` answers at once."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,10 +11,12 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from application.shared.pages import Page
     from entrypoints.container import Container
     from entrypoints.settings import Settings
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 stdout = Console()
 stderr = Console(stderr=True, soft_wrap=True)
@@ -71,6 +73,19 @@ def reported() -> Iterator[None]:
         raise fail(
             f"database: {reason} (is it up, and migrated with 'emporium db upgrade'?)"
         ) from None
+
+
+async def every_item(page: Callable[[P | None], Awaitable["Page[T, P]"]]) -> AsyncIterator[T]:
+    """The items of every page a list use case gives, ``page(after)`` for each, from
+    the first (``after`` None) until none follows."""
+    after: P | None = None
+    while True:
+        found = await page(after)
+        for item in found.items:
+            yield item
+        if found.next_after is None:
+            return
+        after = found.next_after
 
 
 def run(work: Callable[["Container"], Awaitable[T]], *, audit: bool = True) -> T:

@@ -9,7 +9,7 @@ from uuid import UUID
 import typer
 
 from domain.orders import OrderStatus
-from entrypoints.cli.common import run, stderr, stdout
+from entrypoints.cli.common import every_item, run, stderr, stdout
 
 if TYPE_CHECKING:
     from domain.orders import Order
@@ -31,19 +31,14 @@ def _row(order: "Order") -> tuple[str, ...]:
     )
 
 
-async def _all_orders(container: "Container", status: OrderStatus | None) -> AsyncIterator["Order"]:
+def _all_orders(container: "Container", status: OrderStatus | None) -> AsyncIterator["Order"]:
     from application.orders.commands import ListOrders
     from application.shared.actor import Actor
 
     list_orders = container.orders.list_orders()
-    after = None
-    while True:
-        page = await list_orders(ListOrders(Actor.operator(), status, limit=100, after=after))
-        for order in page.items:
-            yield order
-        if page.next_after is None:
-            return
-        after = page.next_after
+    return every_item(
+        lambda after: list_orders(ListOrders(Actor.operator(), status, limit=100, after=after))
+    )
 
 
 @app.command("list")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from domain.users import Role
-from entrypoints.cli.common import run, stderr, stdout
+from entrypoints.cli.common import every_item, run, stderr, stdout
 
 if TYPE_CHECKING:
     from application.users.commands import AdminAccount, UpdateUser
@@ -64,18 +64,11 @@ def _user_fields(user: "User") -> dict[str, object]:
     }
 
 
-async def _all_users(container: "Container", role: Role | None) -> AsyncIterator["User"]:
+def _all_users(container: "Container", role: Role | None) -> AsyncIterator["User"]:
     from application.users.commands import ListUsers
 
     list_accounts = container.users.list_accounts()
-    after = None
-    while True:
-        page = await list_accounts(ListUsers(role=role, limit=100, after=after))
-        for user in page.items:
-            yield user
-        if page.next_after is None:
-            return
-        after = page.next_after
+    return every_item(lambda after: list_accounts(ListUsers(role=role, limit=100, after=after)))
 
 
 @app.command("list")
