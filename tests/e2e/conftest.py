@@ -47,9 +47,12 @@ def build_container(settings: Settings) -> Container:
 
 
 @asynccontextmanager
-async def serving(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+async def serving(
+    container: Container, dependency_overrides: dict[Any, Any] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the app built on ``container``, through ASGI, lifespan included."""
     app = create_app(container)
+    app.dependency_overrides.update(dependency_overrides or {})
     transport = httpx.ASGITransport(
         app=app, raise_app_exceptions=False, client=(CLIENT_ADDRESS, 40000)
     )

@@ -6,7 +6,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import API, assert_problem, bearer
+from entrypoints.api.security import optional_user
+from entrypoints.settings import Settings
+from tests.e2e.conftest import API, assert_problem, bearer, build_container, serving
 
 PRODUCTS = f"{API}/products"
 
@@ -312,6 +314,51 @@ async def test_unknown_products_are_404_and_bad_ids_422(
         await client.get(f"{missing}/stock-movements", headers=admin["headers"]), 404, "not_found"
     )
     assert_problem(await client.get(f"{PRODUCTS}/42"), 422, "validation_error")
+
+
+def _same_answer(fast: httpx.Response, declared: httpx.Response) -> None:
+    assert (fast.status_code, fast.content) == (declared.status_code, declared.content)
+    for header in ("content-type", "content-length", "etag"):
+        assert fast.headers.get(header) == declared.headers.get(header)
+
+
+async def test_anonymous_reads_are_answered_ahead_of_the_declared_route_and_alike(
+    client: httpx.AsyncClient, admin: dict, settings: Settings
+) -> None:
+    """The busiest read skips FastAPI's dependencies for anonymous callers (the caller
+    lookup is counted here); what it cannot answer simply falls through to the declared
+    route, which answers the same."""
+    product = await _create(client, admin)
+    archived = await _create(client, admin, sku="OLD-1")
+    await client.delete(f"{PRODUCTS}/{archived['id']}", headers=admin["headers"])
+    lookups: list[None] = []
+
+    async def anonymous_caller() -> None:
+        lookups.append(None)
+
+    overrides = {optional_user: anonymous_caller}
+    async with serving(build_container(settings), overrides) as other:
+        for product_id, tags in [
+            (product["id"], None),
+            (product["id"], '"1"'),
+            (product["id"], '"2"'),
+            (archived["id"], None),
+            ("0190d4c6-0000-7000-8000-000000000000", None),
+        ]:
+            headers = {"X-Request-ID": "same"} | ({"If-None-Match": tags} if tags else {})
+            fast = await other.get(f"{PRODUCTS}/{product_id}", headers=headers)
+            assert lookups == []
+            # An id in a spelling only the declared route takes.
+            declared = await other.get(f"{PRODUCTS}/urn:uuid:{product_id}", headers=headers)
+            assert lookups.pop() is None
+            if fast.status_code == 404:  # the problem names the path it was asked at
+                assert fast.json() | {"instance": None} == declared.json() | {"instance": None}
+            else:
+                _same_answer(fast, declared)
+        too_long = {"If-None-Match": '"1"' * 400}
+        declared = await other.get(f"{PRODUCTS}/{product['id']}", headers=too_long)
+        assert_problem(declared, 422, "validation_error")
+        assert len(lookups) == 1
 
 
 async def _catalog(client: httpx.AsyncClient, admin: dict) -> None:

@@ -49,8 +49,9 @@ def create_app(container: Container) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
-    # Routes are matched in this order, each tried in turn: the readiness probe and the
-    # hottest reads (the catalog, the signed-in user) first.
+    # Routes are matched in this order, each tried in turn: the hottest reads (the
+    # catalog, the signed-in user) and the readiness probe first.
+    app.router.routes.append(products.AnonymousProductRead(API_PREFIX))
     app.include_router(health.router)
     app.include_router(products.router, prefix=API_PREFIX)
     app.include_router(users.router, prefix=API_PREFIX)
