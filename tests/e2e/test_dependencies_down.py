@@ -51,6 +51,8 @@ async def test_a_database_that_does_not_answer_is_a_503_on_every_path(
     assert_unavailable(
         await client.post(f"{API}/auth/token", data={"username": "a@b.io", "password": "x" * 9})
     )
+    assert_unavailable(await client.get(f"{API}/products/0190d4c6-0000-7000-8000-000000000000"))
+    assert_unavailable(await client.get(f"{API}/products"))
     ready = await client.get("/health/ready")
     assert assert_unavailable(ready)["checks"] == {"database": "down"}
     assert (await client.get("/health/live")).status_code == 200
