@@ -49,10 +49,11 @@ def test_a_cursor_signed_with_another_key_is_refused() -> None:
         cursors.decode(foreign, "users", moment)
 
 
-@given(
-    st.integers(0, 10**15) | st.text(st.characters(exclude_characters="\x00"), max_size=600),
-    st.uuids(),
-)
+# Names as the databases store them: UTF-8, so no lone surrogate (the API refuses them).
+_STORED_TEXT = st.characters(exclude_characters="\x00", exclude_categories=["Cs"])
+
+
+@given(st.integers(0, 10**15) | st.text(_STORED_TEXT, max_size=600), st.uuids())
 def test_prices_and_names_round_trip_too(key: int | str, item: UUID) -> None:
     read = integer if isinstance(key, int) else text
     assert cursors.decode(cursors.encode((key, item), "products"), "products", read) == (key, item)
