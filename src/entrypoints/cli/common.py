@@ -3,7 +3,8 @@ on stderr and exit code 1. Heavy modules are imported when a command runs, so th
 ``emporium --help`` answers at once."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -86,6 +87,41 @@ async def every_item(page: Callable[[P | None], Awaitable["Page[T, P]"]]) -> Asy
         if found.next_after is None:
             return
         after = found.next_after
+
+
+def print_items(
+    items: Callable[["Container"], AsyncIterator[T]],
+    columns: Sequence[str],
+    row: Callable[[T], Sequence[str]],
+    json_line: Callable[[T], str] | None = None,
+) -> None:
+    """Every item of a list command: with ``json_line``, one JSON document a line,
+    streamed (no page is held but the current one); on a terminal a table; in a pipe a
+    header, then one tab-separated line per item, whatever the width (ids are copied
+    from there)."""
+    table = json_line is None and sys.stdout.isatty()
+
+    async def work(container: "Container") -> list[T]:
+        kept = []
+        if json_line is None and not table:
+            typer.echo("\t".join(columns))
+        async for item in items(container):
+            if json_line is not None:
+                typer.echo(json_line(item))
+            elif table:
+                kept.append(item)
+            else:
+                typer.echo("\t".join(row(item)))
+        return kept
+
+    found = run(work)
+    if table:
+        from rich.table import Column, Table
+
+        rich_table = Table(*(Column(h, overflow="fold") for h in columns))
+        for item in found:
+            rich_table.add_row(*row(item))
+        stdout.print(rich_table)
 
 
 def run(work: Callable[["Container"], Awaitable[T]], *, audit: bool = True) -> T:

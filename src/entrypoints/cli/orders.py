@@ -1,7 +1,6 @@
 """emporium orders: see and move orders, through the same use cases as the API, as an
 operator (an admin's rights)."""
 
-import sys
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -9,7 +8,7 @@ from uuid import UUID
 import typer
 
 from domain.orders import OrderStatus
-from entrypoints.cli.common import every_item, run, stderr, stdout
+from entrypoints.cli.common import every_item, print_items, run, stderr
 
 if TYPE_CHECKING:
     from domain.orders import Order
@@ -50,29 +49,12 @@ def list_orders(
     or with --json the API's order documents, one per line."""
     from entrypoints.documents import order_json
 
-    table = not as_json and sys.stdout.isatty()
-
-    async def work(container: "Container") -> list["Order"]:
-        kept = []
-        if not as_json and not table:
-            typer.echo("\t".join(_COLUMNS))
-        async for order in _all_orders(container, status):
-            if as_json:  # streamed: no page is held but the current one
-                typer.echo(order_json(order).decode())
-            elif table:
-                kept.append(order)
-            else:
-                typer.echo("\t".join(_row(order)))
-        return kept
-
-    found = run(work)
-    if table:
-        from rich.table import Column, Table
-
-        rich_table = Table(*(Column(h, overflow="fold") for h in _COLUMNS))
-        for order in found:
-            rich_table.add_row(*_row(order))
-        stdout.print(rich_table)
+    print_items(
+        lambda container: _all_orders(container, status),
+        _COLUMNS,
+        _row,
+        (lambda order: order_json(order).decode()) if as_json else None,
+    )
 
 
 @app.command()

@@ -1,14 +1,13 @@
 """emporium users: accounts, through the same use cases as the API."""
 
 import json
-import sys
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from domain.users import Role
-from entrypoints.cli.common import every_item, run, stderr, stdout
+from entrypoints.cli.common import every_item, print_items, run, stderr
 
 if TYPE_CHECKING:
     from application.users.commands import AdminAccount, UpdateUser
@@ -64,6 +63,11 @@ def _user_fields(user: "User") -> dict[str, object]:
     }
 
 
+def _user_row(user: "User") -> list[str]:
+    fields = _user_fields(user)
+    return [str(fields[key]) for key in _COLUMNS.values()]
+
+
 def _all_users(container: "Container", role: Role | None) -> AsyncIterator["User"]:
     from application.users.commands import ListUsers
 
@@ -77,31 +81,12 @@ def list_users(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
 ) -> None:
     """List accounts, newest first: a table on a terminal, tab-separated lines in a pipe."""
-    table = not as_json and sys.stdout.isatty()
-
-    async def work(container: "Container") -> list["User"]:
-        kept = []
-        if not as_json and not table:
-            typer.echo("\t".join(_COLUMNS))
-        async for user in _all_users(container, role):
-            fields = _user_fields(user)
-            if as_json:  # streamed: no page is held but the current one
-                typer.echo(json.dumps(fields))
-            elif table:
-                kept.append(user)
-            else:  # one line per user, whatever the width: ids are copied from here
-                typer.echo("\t".join(str(fields[key]) for key in _COLUMNS.values()))
-        return kept
-
-    found = run(work)
-    if table:
-        from rich.table import Column, Table
-
-        rich_table = Table(*(Column(h, overflow="fold") for h in _COLUMNS))
-        for user in found:
-            fields = _user_fields(user)
-            rich_table.add_row(*(str(fields[key]) for key in _COLUMNS.values()))
-        stdout.print(rich_table)
+    print_items(
+        lambda container: _all_users(container, role),
+        list(_COLUMNS),
+        _user_row,
+        (lambda user: json.dumps(_user_fields(user))) if as_json else None,
+    )
 
 
 def _update_by_email(email: str, change: Callable[["User"], "UpdateUser"]) -> "User":
