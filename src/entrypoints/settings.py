@@ -5,7 +5,8 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,10 +16,15 @@ from sqlalchemy.exc import ArgumentError
 MIN_SECRET_BYTES = 32
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./emporium.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+PREFIX = "EMPORIUM_"
+# Variables of the test suite and the benchmark harness, not of the application.
+FOREIGN_PREFIXES = ("EMPORIUM_TEST_", "EMPORIUM_BENCH_")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EMPORIUM_", env_file=".env", extra="ignore")
+    # An unknown EMPORIUM_* variable (a misspelt one) stops the process: see _no_strangers.
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_file=".env", extra="ignore")
 
     env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
@@ -50,6 +56,12 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = []
     # How long a pending order holds its stock, waiting for its payment.
     order_payment_timeout: int = Field(1800, ge=10, le=7 * 86_400, description="seconds")
+    # How many orders one customer may hold unpaid at once: with the timeout above, the
+    # most stock one account can keep from other buyers without paying.
+    order_max_pending: int = Field(3, ge=1, le=100)
+    # Who takes the money. Only the built-in fake exists today (a real provider's
+    # adapter plugs in behind the same port); production must name it on purpose.
+    payment_gateway: Literal["fake"] | None = None
     # How often `emporium serve` expires unpaid orders, retries refunds and forgets old
     # idempotency keys (every worker does; they never take the same rows). 0: never.
     order_sweep_interval: float = Field(30, ge=0, le=3600, description="seconds")
@@ -85,6 +97,39 @@ class Settings(BaseSettings):
             raise ValueError(f"the driver must be one of {', '.join(SUPPORTED_DRIVERS)}")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from redis.connection import parse_url
+
+        try:
+            if urlsplit(value).scheme not in REDIS_SCHEMES:
+                raise ValueError
+            parse_url(value)  # type: ignore[no-untyped-call]
+        except ValueError:
+            schemes = ", ".join(f"{s}://" for s in REDIS_SCHEMES)
+            raise ValueError(f"not a Redis URL (it starts {schemes})") from None
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_strangers(cls, values: Any) -> Any:
+        """A variable the application does not know is most likely a misspelt one that
+        would otherwise be silently ignored."""
+        known = {PREFIX + name.upper() for name in cls.model_fields}
+        strangers = sorted(
+            name
+            for name in os.environ
+            if name.upper().startswith(PREFIX)
+            and name.upper() not in known
+            and not name.upper().startswith(FOREIGN_PREFIXES)
+        )
+        if strangers:
+            raise ValueError(f"unknown setting {', '.join(strangers)}")
+        return values
+
     @model_validator(mode="after")
     def _require_secret_key(self) -> "Settings":
         if self.secret_key is None:
@@ -93,6 +138,20 @@ class Settings(BaseSettings):
             self.secret_key = SecretStr(load_or_create_secret(self.secret_key_file))
         if len(self.secret_key.get_secret_value().encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"EMPORIUM_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        return self
+
+    @model_validator(mode="after")
+    def _production_names_its_dependencies(self) -> "Settings":
+        if self.env == "production":
+            if "database_url" not in self.model_fields_set:
+                raise ValueError("EMPORIUM_DATABASE_URL must be set in production")
+            if self.payment_gateway is None:
+                raise ValueError(
+                    "EMPORIUM_PAYMENT_GATEWAY must be set in production ('fake' is the only "
+                    "gateway today: name it to take no real money on purpose)"
+                )
+        elif self.payment_gateway is None:
+            self.payment_gateway = "fake"
         return self
 
     @property

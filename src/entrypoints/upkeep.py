@@ -17,10 +17,11 @@ async def keep_up(upkeep: Upkeep, interval: float) -> None:
     while True:
         try:
             done = await upkeep()
-            if done.expired_orders or done.refunds_settled:
+            if done.expired_orders or done.payments_reconciled or done.refunds_settled:
                 logger.info(
-                    "expired %d unpaid orders, settled %d refunds",
+                    "expired %d unpaid orders, reconciled %d payments, settled %d refunds",
                     done.expired_orders,
+                    done.payments_reconciled,
                     done.refunds_settled,
                 )
         except Exception as error:

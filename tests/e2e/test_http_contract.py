@@ -71,7 +71,7 @@ async def test_an_unexpected_error_is_a_500_without_internals(
 async def test_liveness_and_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/health/live")).json() == {"status": "ok"}
     ready = await client.get("/health/ready")
-    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}, "payments": "fake"}
 
 
 async def test_the_docs_offer_the_password_flow(client: httpx.AsyncClient) -> None:

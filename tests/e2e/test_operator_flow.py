@@ -31,6 +31,7 @@ def environment(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str
         "EMPORIUM_ENV": "production",
         "EMPORIUM_SECRET_KEY": "an-operator-key-that-is-long-enough-1234",
         "EMPORIUM_DATABASE_URL": url,
+        "EMPORIUM_PAYMENT_GATEWAY": "fake",
     }
 
 
@@ -117,7 +118,12 @@ async def test_many_clients_at_once_against_two_workers(server: str) -> None:
 @pytest.mark.parametrize("command", [["serve", "--workers", "2"], ["serve"], ["db", "upgrade"]])
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("EMPORIUM_DATABASE_URL", "not a url at all"), ("EMPORIUM_TRUSTED_PROXIES", "a proxy")],
+    [
+        ("EMPORIUM_DATABASE_URL", "not a url at all"),
+        ("EMPORIUM_TRUSTED_PROXIES", "a proxy"),
+        ("EMPORIUM_DATABSE_URL", "postgresql+asyncpg://root@db/shop"),  # misspelt
+        ("EMPORIUM_REDIS_URL", "notredis"),
+    ],
 )
 def test_bad_settings_stop_with_one_line_and_exit_1(
     tmp_path: Path, command: list[str], variable: str, value: str
@@ -136,6 +142,37 @@ def test_bad_settings_stop_with_one_line_and_exit_1(
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert variable in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("missing", "command"),
+    [("EMPORIUM_DATABASE_URL", ["serve"]), ("EMPORIUM_PAYMENT_GATEWAY", ["orders", "list"])],
+)
+def test_production_stops_until_it_names_its_database_and_gateway(
+    tmp_path: Path, missing: str, command: list[str]
+) -> None:
+    named = {
+        "EMPORIUM_DATABASE_URL": sqlite_url(tmp_path / "shop.db"),
+        "EMPORIUM_PAYMENT_GATEWAY": "fake",
+    }
+    env = os.environ | named | {"EMPORIUM_ENV": "production", "EMPORIUM_SECRET_KEY": "k" * 32}
+    del env[missing]
+    result = subprocess.run(
+        [EMPORIUM, *command], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 1 and result.stderr.strip().count("\n") == 0, result.stderr
+    assert f"{missing} must be set in production" in result.stderr
+    assert not (tmp_path / "emporium.db").exists()
+
+
+def test_the_fake_gateway_in_production_is_said_at_start_and_in_readiness(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    emporium(environment, tmp_path, "db", "upgrade")
+    with running_server(environment, tmp_path) as (base, log):
+        ready = httpx.get(f"{base}/health/ready").json()
+    assert ready["payments"] == "fake"
+    assert any("fake payment gateway serves production" in line for line in log)
 
 
 @pytest.mark.postgres

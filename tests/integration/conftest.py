@@ -3,7 +3,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from adapters.memory.unit_of_work import MemoryReader, MemoryStore, MemoryUnitOfWork
+from adapters.payments.fake import GatewayBooks, MemoryGatewayBooks
 from adapters.sqlalchemy.engine import create_engine
+from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from application.users.ports import UsersUnitOfWork
 from tests.fakes import EventLog
@@ -46,3 +48,16 @@ async def make_uow(backend: str | None, events: EventLog) -> AsyncIterator[MakeU
     finally:
         await engine.dispose()
         await read_engine.dispose()
+
+
+@pytest.fixture
+async def books(backend: str | None) -> AsyncIterator[GatewayBooks]:
+    """The fake gateway's books on the same backend as the shop."""
+    if backend is None:
+        yield MemoryGatewayBooks()
+        return
+    engine = create_engine(backend)
+    try:
+        yield SqlGatewayBooks(engine)
+    finally:
+        await engine.dispose()

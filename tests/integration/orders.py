@@ -8,6 +8,7 @@ from uuid import uuid4
 from dependency_injector import providers
 from pydantic import SecretStr
 
+from adapters.payments.fake import FakePaymentGateway, GatewayBooks, MemoryGatewayBooks
 from application.catalog.commands import CreateProduct, GetProduct, Price
 from application.orders.commands import AddressRequest, LineRequest, PlaceOrder
 from application.shared.actor import Actor
@@ -22,15 +23,23 @@ HOME = AddressRequest("Alice", "1 Main St", "Springfield", "12345", "US")
 
 
 class Wired:
-    def __init__(self, make_uow: Callable[..., Any]) -> None:
+    def __init__(
+        self,
+        make_uow: Callable[..., Any],
+        books: GatewayBooks | None = None,
+        gateway: type[FakePaymentGateway] = FakePaymentGateway,
+        max_pending: int = 3,
+    ) -> None:
         self.make_uow, self.clock = make_uow, FakeClock()
+        self.books = books or MemoryGatewayBooks()
         self.container = container = Container()
         container.core.settings.override(
-            Settings(secret_key=SecretStr("k" * 32), _env_file=None)  # type: ignore[call-arg]
+            Settings(secret_key=SecretStr("k" * 32), order_max_pending=max_pending, _env_file=None)  # type: ignore[call-arg]
         )
         container.core.clock.override(providers.Object(self.clock))
         container.core.uow.override(providers.Factory(make_uow))
         container.core.read_uow.override(providers.Factory(make_uow, read_only=True))
+        container.orders.gateway.override(providers.Object(gateway(self.books)))
         catalog, orders = container.catalog, container.orders
         self.create, self.get = catalog.create_product(), catalog.get_product()
         self.gateway = orders.gateway()
@@ -38,6 +47,7 @@ class Wired:
         self.list_orders, self.pay = orders.list_orders(), orders.pay_order()
         self.cancel, self.fulfil = orders.cancel_order(), orders.fulfil_order()
         self.upkeep = orders.upkeep()
+        self.reconcile = orders.reconcile_payments()
 
     async def customer(self) -> Actor:
         user = UserFactory()

@@ -8,6 +8,7 @@ from itertools import cycle
 import pytest
 
 from adapters.sqlalchemy.engine import create_engine
+from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from application.orders.commands import (
     CancelOrder,
@@ -22,6 +23,8 @@ from domain.orders import (
     Order,
     OrderStatus,
     OutOfStock,
+    PaymentInProgress,
+    TooManyPendingOrders,
 )
 from tests.fakes import EventLog
 from tests.integration.orders import Wired
@@ -39,7 +42,8 @@ async def shop(postgres_db: str) -> AsyncIterator[Wired]:
     def make_uow(read_only: bool = False) -> SqlReader:
         return SqlReader(reader) if read_only else SqlUnitOfWork(engine, EventLog())
 
-    yield Wired(make_uow)
+    # These races are about locks: a customer may hold any number of orders unpaid here.
+    yield Wired(make_uow, SqlGatewayBooks(engine), max_pending=100)
     await engine.dispose()
     await reader.dispose()
 
@@ -63,7 +67,7 @@ async def test_two_hundred_buyers_of_the_last_fifty_make_exactly_fifty_orders(
 async def test_crossed_orders_neither_deadlock_nor_lose_stock(shop: Wired) -> None:
     products = [await shop.product(1000) for _ in range(3)]
     first, second, third = products
-    buyer = await shop.customer()
+    buyers = [await shop.customer() for _ in range(2)]
     shapes = [
         ((first, 2), (second, 1)),
         ((second, 1), (first, 2)),
@@ -71,7 +75,10 @@ async def test_crossed_orders_neither_deadlock_nor_lose_stock(shop: Wired) -> No
         ((first, 1), (third, 2)),
     ]
     results = await asyncio.gather(
-        *(shop.order(buyer, *shape) for shape, _ in zip(cycle(shapes), range(160), strict=False)),
+        *(
+            shop.order(buyers[n % 2], *shape)
+            for n, shape in zip(range(160), cycle(shapes), strict=False)
+        ),
         return_exceptions=True,
     )
     assert [r for r in results if not isinstance(r, Order)] == []
@@ -94,8 +101,10 @@ async def test_the_same_payment_sent_many_times_at_once_charges_once(shop: Wired
         *(shop.pay(pay) for _ in range(10)), *(shop.pay(keyed) for _ in range(10)),
         return_exceptions=True,
     )  # fmt: skip
-    assert len(shop.gateway.charges) == 1
-    assert {type(r) for r in results} <= {Order, Replay, InvalidTransition, IdempotencyInProgress}
+    assert len(await shop.gateway.charges()) == 1
+    assert {type(r) for r in results} <= {
+        Order, Replay, InvalidTransition, IdempotencyInProgress, PaymentInProgress,
+    }  # fmt: skip
     async with shop.make_uow(read_only=True) as uow:
         payments = await uow.payments.for_order(placed.id)
     assert [p.status.value for p in payments] == ["succeeded"]
@@ -127,11 +136,33 @@ async def test_payment_racing_cancellation_is_either_paid_or_refunded_never_both
 
 
 async def test_concurrent_sweeps_expire_each_order_once(shop: Wired) -> None:
-    buyer = await shop.customer()
+    buyers = [await shop.customer() for _ in range(2)]
     mug = await shop.product(300)
-    for _ in range(120):
-        await shop.order(buyer, (mug, 2))
+    for n in range(120):
+        await shop.order(buyers[n % 2], (mug, 2))
     shop.clock.advance(31 * 60)
     rounds = await asyncio.gather(*(shop.upkeep() for _ in range(4)))
     assert sum(r.expired_orders for r in rounds) == 120
     assert (await shop.stock(mug), await shop.ledger(mug)) == (300, 300)
+
+
+async def test_one_customer_placing_ten_orders_at_once_holds_three(postgres_db: str) -> None:
+    engine = create_engine(postgres_db, pool_size=10, max_overflow=0)
+    reader = create_engine(postgres_db, pool_size=2, read_only=True)
+
+    def make_uow(read_only: bool = False) -> SqlReader:
+        return SqlReader(reader) if read_only else SqlUnitOfWork(engine, EventLog())
+
+    try:
+        shop = Wired(make_uow)
+        buyer = await shop.customer()
+        mugs = [await shop.product(10) for _ in range(10)]
+        results = await asyncio.gather(
+            *(shop.order(buyer, (mug, 1)) for mug in mugs), return_exceptions=True
+        )
+        assert sum(isinstance(r, Order) for r in results) == 3
+        assert all(isinstance(r, Order | TooManyPendingOrders) for r in results), results
+        assert sum([await shop.stock(mug) for mug in mugs]) == 97
+    finally:
+        await engine.dispose()
+        await reader.dispose()

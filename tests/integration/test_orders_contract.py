@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.payments.fake import GatewayBooks
 from application.orders.commands import (
     CancelOrder,
     DeliverOrder,
@@ -30,8 +31,8 @@ ADMIN = Actor(uuid4(), True)
 
 
 @pytest.fixture
-def shop(make_uow: MakeUow) -> Wired:
-    return Wired(make_uow)
+def shop(make_uow: MakeUow, books: GatewayBooks) -> Wired:
+    return Wired(make_uow, books)
 
 
 async def test_an_order_goes_from_placed_to_delivered_with_its_stock_and_ledger_right(
@@ -158,7 +159,8 @@ async def test_a_page_of_orders_costs_two_statements_however_many_it_holds(
     alice = await shop.customer()
     mugs = [await shop.product(100) for _ in range(3)]
     for _ in range(orders):
-        await shop.order(alice, *((mug, 1) for mug in mugs))
+        placed = await shop.order(alice, *((mug, 1) for mug in mugs))
+        await shop.pay(PayOrder(alice, placed.id, "tok_visa"))  # three may wait unpaid
     statements.clear()
     page = await shop.list_orders(ListOrders(alice, limit=20))
     assert len(page.items) == orders and all(len(o.lines) == 3 for o in page.items)

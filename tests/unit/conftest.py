@@ -3,6 +3,7 @@ from dependency_injector import providers
 from pydantic import SecretStr
 
 from adapters.memory.unit_of_work import MemoryReader, MemoryStore, MemoryUnitOfWork
+from adapters.payments.fake import FakePaymentGateway, MemoryGatewayBooks
 from application.users.ports import LoginThrottle
 from domain.users import User
 from entrypoints.container import Container
@@ -12,7 +13,7 @@ from tests.fakes import EventLog, FakeClock, FakeHasher
 
 class InMemory:
     """The container's wiring with its I/O overridden: in-memory units of work on one
-    store, a settable clock, an instant hasher."""
+    store, a settable clock, an instant hasher, the fake gateway's books in memory."""
 
     def __init__(self) -> None:
         self.store = MemoryStore()
@@ -28,6 +29,10 @@ class InMemory:
         core.uow.override(providers.Factory(MemoryUnitOfWork, self.store, self.events))
         core.read_uow.override(providers.Factory(MemoryReader, self.store))
         container.users.hasher.override(providers.Object(self.hasher))
+        self.books = MemoryGatewayBooks()
+        container.orders.gateway.override(
+            providers.Singleton(FakePaymentGateway, books=providers.Object(self.books))
+        )
 
     def uow(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.store, self.events)
@@ -98,7 +103,7 @@ def shop() -> Shop:
 
 class Checkout(Shop):
     """The catalog and order use cases as the container wires them, with the fake
-    gateway's record of charges and refunds at hand."""
+    gateway's books at hand."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -111,6 +116,15 @@ class Checkout(Shop):
         self.cancel = orders.cancel_order()
         self.fulfil = orders.fulfil_order()
         self.upkeep = orders.upkeep()
+
+    def charges(self) -> list[str]:
+        """The approved charges in the gateway's books."""
+        entries = self.books.entries_by_key.values()
+        return [e.reference for e in entries if e.kind == "charge" and e.approved and e.reference]
+
+    def refunds(self) -> list[str]:
+        entries = self.books.entries_by_key.values()
+        return [e.reference for e in entries if e.kind == "refund" and e.reference]
 
 
 @pytest.fixture

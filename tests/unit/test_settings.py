@@ -81,3 +81,38 @@ def test_the_example_env_file_names_every_setting_and_loads() -> None:
     }
     assert named == {f"EMPORIUM_{field.upper()}" for field in Settings.model_fields}
     Settings(_env_file=example)  # type: ignore[call-arg]
+
+
+PRODUCTION = {"env": "production", "secret_key": SecretStr("k" * 32)}
+
+
+def test_production_names_its_database_and_its_payment_gateway() -> None:
+    with pytest.raises(ValidationError, match="EMPORIUM_DATABASE_URL must be set in production"):
+        settings(**PRODUCTION, payment_gateway="fake")
+    with pytest.raises(ValidationError, match="EMPORIUM_PAYMENT_GATEWAY must be set"):
+        settings(**PRODUCTION, database_url="sqlite+aiosqlite:///./shop.db")
+    chosen = settings(**PRODUCTION, database_url="sqlite+aiosqlite:///x.db", payment_gateway="fake")
+    assert chosen.payment_gateway == "fake"
+    assert settings().payment_gateway == "fake"  # development's default
+    with pytest.raises(ValidationError):
+        settings(payment_gateway="stripe")
+
+
+def test_an_unknown_emporium_variable_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMPORIUM_DATABSE_URL", "postgresql+asyncpg://db/shop")
+    with pytest.raises(ValidationError, match="unknown setting EMPORIUM_DATABSE_URL"):
+        settings()
+    monkeypatch.delenv("EMPORIUM_DATABSE_URL")
+    monkeypatch.setenv("EMPORIUM_TEST_ANYTHING", "the test suite's own")
+    settings()
+
+
+@pytest.mark.parametrize("url", ["notredis", "http://127.0.0.1:6379", "redis://host:port/0"])
+def test_a_redis_url_that_is_not_one_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match="not a Redis URL"):
+        settings(redis_url=url)
+
+
+def test_redis_urls_of_every_kind_are_taken() -> None:
+    for url in ("redis://127.0.0.1:6379/0", "rediss://:pw@cache:6380/1", "unix:///run/r.sock"):
+        assert settings(redis_url=url).redis_url == url

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from adapters.memory.writes import Writes
 from application.orders.ports import IdempotencyRecord, OrderQuery
-from domain.orders import Order, Payment, PaymentStatus
+from domain.orders import Order, OrderStatus, Payment, PaymentInProgress, PaymentStatus
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ConcurrentUpdate
 
@@ -53,6 +53,12 @@ class MemoryOrderRepository(Writes):
         )
         return [self._found(order) for order in found[: query.limit]]
 
+    async def count_pending(self, customer_id: UUID) -> int:
+        return sum(
+            o.customer_id == customer_id and o.status is OrderStatus.PENDING_PAYMENT
+            for o in self._orders.values()
+        )
+
     async def expired(self, now: datetime, limit: int) -> Sequence[Order]:
         found = sorted(
             (o for o in self._orders.values() if o.is_expired(now)),
@@ -73,7 +79,15 @@ class MemoryPaymentRepository(Writes):
 
     async def add(self, payment: Payment) -> None:
         self._check_writable()
+        if payment.status in _LIVE and any(
+            p.order_id == payment.order_id and p.status in _LIVE for p in self._payments.values()
+        ):
+            raise PaymentInProgress("Another payment of this order is in progress")
         self._payments[payment.id] = replace(payment)
+
+    async def get(self, payment_id: UUID, *, for_update: bool = False) -> Payment | None:
+        stored = self._payments.get(payment_id)
+        return replace(stored) if stored is not None else None
 
     async def for_order(self, order_id: UUID, *, for_update: bool = False) -> Sequence[Payment]:
         found = (p for p in self._payments.values() if p.order_id == order_id)
@@ -86,6 +100,21 @@ class MemoryPaymentRepository(Writes):
     async def refunds_due(self, limit: int) -> Sequence[Payment]:
         due = (p for p in self._payments.values() if p.status is PaymentStatus.REFUND_PENDING)
         return [replace(p) for p in sorted(due, key=lambda p: p.created_at)[:limit]]
+
+    async def pending(self, claimed_before: datetime, limit: int) -> Sequence[Payment]:
+        stale = (
+            p
+            for p in self._payments.values()
+            if p.status is PaymentStatus.PENDING and p.created_at < claimed_before
+        )
+        return [replace(p) for p in sorted(stale, key=lambda p: p.created_at)[:limit]]
+
+    async def every(self) -> Sequence[Payment]:
+        return [replace(p) for p in sorted(self._payments.values(), key=lambda p: p.created_at)]
+
+
+# An order has at most one attempt in flight or charge kept (the database's unique index).
+_LIVE = (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)
 
 
 class MemoryIdempotencyRepository(Writes):

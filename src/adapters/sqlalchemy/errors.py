@@ -14,7 +14,8 @@ def violated_unique_constraint(error: IntegrityError, table: Table) -> str | Non
     PostgreSQL (asyncpg) names the constraint, on the error SQLAlchemy wraps or on the
     one a statement sent straight to the driver raised. SQLite names only the columns
     ("UNIQUE constraint failed: users.email"), so they are looked up in the table's
-    constraints, whose names the metadata's naming convention fixed.
+    constraints, whose names the metadata's naming convention fixed, and its unique
+    indexes.
     """
     driver_error = getattr(error.orig, "__cause__", None) or error.orig
     name = getattr(driver_error, "constraint_name", None)
@@ -27,4 +28,7 @@ def violated_unique_constraint(error: IntegrityError, table: Table) -> str | Non
     for constraint in table.constraints:
         if isinstance(constraint, UniqueConstraint) and set(constraint.columns.keys()) == columns:
             return str(constraint.name)
+    for index in table.indexes:
+        if index.unique and set(index.columns.keys()) == columns:
+            return str(index.name)
     return None

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     delete,
+    func,
     insert,
     select,
     text,
@@ -29,8 +30,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.statements import Statements
 from adapters.sqlalchemy.versions import save_versioned
@@ -42,6 +45,7 @@ from domain.orders import (
     OrderLine,
     OrderStatus,
     Payment,
+    PaymentInProgress,
     PaymentStatus,
 )
 from domain.shared.aggregate import Aggregate
@@ -54,6 +58,10 @@ def _one_of(column: str, values: type[Any]) -> str:
 
 _PENDING = text("status = 'pending_payment'")
 _REFUND_PENDING = text("status = 'refund_pending'")
+_ATTEMPT_PENDING = text("status = 'pending'")
+# An order has at most one attempt in flight or charge kept: the claim's last guard.
+_LIVE_PAYMENT = text("status IN ('pending', 'succeeded')")
+ONE_LIVE_PAYMENT = "uq_payments_one_live_per_order"
 
 orders = Table(
     "orders",
@@ -129,6 +137,10 @@ payments = Table(
     CheckConstraint(_one_of("status", PaymentStatus), name="status"),
     Index("ix_payments_refund_pending", "created_at", postgresql_where=_REFUND_PENDING,
           sqlite_where=_REFUND_PENDING),
+    Index("ix_payments_attempt_pending", "created_at", postgresql_where=_ATTEMPT_PENDING,
+          sqlite_where=_ATTEMPT_PENDING),
+    Index(ONE_LIVE_PAYMENT, "order_id", unique=True, postgresql_where=_LIVE_PAYMENT,
+          sqlite_where=_LIVE_PAYMENT),
 )  # fmt: skip
 
 idempotency_keys = Table(
@@ -238,6 +250,13 @@ _MUTABLE = (
     "cancelled_at", "cancellation_reason", "tracking_number", "payment_attempts",
 )  # fmt: skip
 _NEWEST_FIRST = (orders.c.created_at.desc(), orders.c.id.desc())
+# A customer's placements queue on a lock of their own (SQLite's writers queue anyway).
+_LOCK_CUSTOMER = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
+_COUNT_PENDING = (
+    select(func.count())
+    .select_from(orders)
+    .where(orders.c.customer_id == bindparam("customer_id"), _PENDING)
+)
 _INSERT_ORDER, _INSERT_LINE = insert(orders), insert(order_lines)
 
 
@@ -277,6 +296,13 @@ class SqlOrderRepository:
             conditions.append(tuple_(orders.c.created_at, orders.c.id) < tuple_(*query.after))
         statement = select(orders).where(*conditions).order_by(*_NEWEST_FIRST).limit(query.limit)
         return await self._load(statement)
+
+    async def count_pending(self, customer_id: UUID) -> int:
+        if self._statements.on_driver:
+            key = int.from_bytes(customer_id.bytes[8:], "big", signed=True)
+            await self._statements.rows(_LOCK_CUSTOMER, {"key": key})
+        (row,) = await self._statements.rows(_COUNT_PENDING, {"customer_id": customer_id})
+        return int(next(iter(row.values())))
 
     async def expired(self, now: datetime, limit: int) -> Sequence[Order]:
         statement = (
@@ -343,7 +369,19 @@ class SqlPaymentRepository:
         self._conn = conn
 
     async def add(self, payment: Payment) -> None:
-        await self._conn.execute(insert(payments), _payment_row(payment))
+        try:
+            await self._conn.execute(insert(payments), _payment_row(payment))
+        except IntegrityError as error:
+            if violated_unique_constraint(error, payments) == ONE_LIVE_PAYMENT:
+                raise PaymentInProgress("Another payment of this order is in progress") from error
+            raise
+
+    async def get(self, payment_id: UUID, *, for_update: bool = False) -> Payment | None:
+        query = select(payments).where(payments.c.id == payment_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).mappings().one_or_none()
+        return _payment(row) if row is not None else None
 
     async def for_order(self, order_id: UUID, *, for_update: bool = False) -> Sequence[Payment]:
         query = select(payments).where(payments.c.order_id == order_id).order_by(payments.c.attempt)
@@ -353,7 +391,7 @@ class SqlPaymentRepository:
 
     async def save(self, payment: Payment) -> None:
         row = _payment_row(payment)
-        changes = {name: row[name] for name in ("status", "refund_id", "updated_at")}
+        changes = {name: row[name] for name in ("status", "charge_id", "refund_id", "updated_at")}
         await self._conn.execute(update(payments).where(payments.c.id == payment.id), changes)
 
     async def refunds_due(self, limit: int) -> Sequence[Payment]:
@@ -363,6 +401,20 @@ class SqlPaymentRepository:
             .order_by(payments.c.created_at)
             .limit(limit)
         )
+        return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
+
+    async def pending(self, claimed_before: datetime, limit: int) -> Sequence[Payment]:
+        query = (
+            select(payments)
+            .where(payments.c.status == PaymentStatus.PENDING.value)
+            .where(payments.c.created_at < claimed_before)
+            .order_by(payments.c.created_at)
+            .limit(limit)
+        )
+        return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
+
+    async def every(self) -> Sequence[Payment]:
+        query = select(payments).order_by(payments.c.created_at, payments.c.id)
         return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
 
 

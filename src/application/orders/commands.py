@@ -101,5 +101,6 @@ class Upkept:
     """What one round of upkeep did."""
 
     expired_orders: int
+    payments_reconciled: int
     refunds_settled: int
     keys_forgotten: int

@@ -25,6 +25,7 @@ from domain.orders import (
     OrderLine,
     OutOfStock,
     UnknownProduct,
+    check_room_to_hold,
 )
 from domain.shared.errors import Forbidden, InvalidValue
 from domain.shared.money import CurrencyMismatch
@@ -63,6 +64,9 @@ class PlaceOrderHandler:
             raise InvalidValue("lines", "A product appears at most once in an order")
         order_id, now = orders.ids.new_id(), orders.clock.now()
         async with orders.uow() as uow:
+            check_room_to_hold(
+                await uow.orders.count_pending(cmd.actor.user_id), orders.max_pending
+            )
             found = await uow.products.get_many(wanted, for_update=True)
             products = {p.id: p for p in found if p.is_active}
             unknown = [product_id for product_id in wanted if product_id not in products]

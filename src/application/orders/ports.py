@@ -33,13 +33,20 @@ class OrderRepository(Protocol):
     async def list(self, query: OrderQuery) -> Sequence[Order]:
         """Newest first, after ``query.after``, lines included."""
 
+    async def count_pending(self, customer_id: UUID) -> int:
+        """The customer's orders awaiting payment. Holds the customer's other placements
+        until this transaction ends, so that two at once cannot both see room."""
+
     async def expired(self, now: datetime, limit: int) -> Sequence[Order]:
         """Pending orders whose payment time is up, oldest first, locked; those another
         transaction holds are skipped, so concurrent sweeps never take the same one."""
 
 
 class PaymentRepository(Protocol):
-    async def add(self, payment: Payment) -> None: ...
+    async def add(self, payment: Payment) -> None:
+        """PaymentInProgress if the order has an attempt pending or a charge kept already."""
+
+    async def get(self, payment_id: UUID, *, for_update: bool = False) -> Payment | None: ...
 
     async def for_order(self, order_id: UUID, *, for_update: bool = False) -> Sequence[Payment]:
         """Oldest attempt first."""
@@ -49,6 +56,13 @@ class PaymentRepository(Protocol):
     async def refunds_due(self, limit: int) -> Sequence[Payment]:
         """Payments whose refund is pending, oldest first (a refund is keyed by its
         payment at the gateway, so two sweeps refunding one payment refund it once)."""
+
+    async def pending(self, claimed_before: datetime, limit: int) -> Sequence[Payment]:
+        """Attempts claimed before ``claimed_before`` still waiting for their outcome,
+        oldest first."""
+
+    async def every(self) -> Sequence[Payment]:
+        """Every payment, oldest first (for reconciliation with the gateway's books)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +100,33 @@ class Charge:
     charge_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class GatewayCharge:
+    """A charge the gateway made, as its books show it."""
+
+    idempotency_key: str
+    charge_id: str
+    amount: Money
+    refunded: bool
+
+
 class PaymentGateway(Protocol):
     """Charges and refunds. Called outside every transaction: it may be slow. The same
-    ``idempotency_key`` never charges or refunds twice."""
+    ``idempotency_key`` never charges or refunds twice, and answers what it did first."""
 
     async def charge(self, *, token: str, amount: Money, idempotency_key: str) -> Charge:
-        """InvalidValue for a token it does not know; ServiceUnavailable if unreachable."""
+        """InvalidValue for a token it does not know, ServiceUnavailable if it could not
+        be reached: in both cases nothing was charged. Any other error leaves the outcome
+        unknown, for ``find_charge`` to tell later."""
 
     async def refund(self, *, charge_id: str, amount: Money, idempotency_key: str) -> str:
         """The refund's id; ServiceUnavailable if unreachable."""
+
+    async def find_charge(self, idempotency_key: str) -> Charge | None:
+        """What the charge with this key came to, or None if none was made."""
+
+    async def charges(self) -> Sequence[GatewayCharge]:
+        """Every charge the gateway made (approved), with whether it was refunded."""
 
 
 class OrderRenderer(Protocol):

@@ -30,10 +30,12 @@ class Orders:
         idempotency: Idempotency,
         store_currency: Currency,
         payment_timeout: timedelta,
+        max_pending: int,
     ) -> None:
         self.uow, self.read_uow, self.ids, self.clock = uow, read_uow, ids, clock
         self.gateway, self.idempotency = gateway, idempotency
         self.store_currency, self.payment_timeout = store_currency, payment_timeout
+        self.max_pending = max_pending
 
 
 def visible(order: Order | None, actor: Actor, order_id: UUID) -> Order:
@@ -106,8 +108,8 @@ class Refunds:
             idempotency_key=f"refund-{payment.id}",
         )
         async with orders.uow() as uow:
-            for stored in await uow.payments.for_order(payment.order_id, for_update=True):
-                if stored.id == payment.id and stored.status is PaymentStatus.REFUND_PENDING:
-                    stored.refunded(refund_id, orders.clock.now())
-                    await uow.payments.save(stored)
-            await uow.commit()
+            stored = await uow.payments.get(payment.id, for_update=True)
+            if stored is not None and stored.status is PaymentStatus.REFUND_PENDING:
+                stored.refunded(refund_id, orders.clock.now())
+                await uow.payments.save(stored)
+                await uow.commit()

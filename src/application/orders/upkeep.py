@@ -1,21 +1,25 @@
 """What keeps orders right over time: unpaid orders expire and give their stock back,
+payment attempts whose outcome was never recorded are settled from the gateway's books,
 refunds the gateway did not answer are tried again, old idempotency keys go. Every
 server process may run it at once: each takes rows the others have not locked."""
 
 from application.orders.commands import Upkept
+from application.orders.payments import PAYMENT_LEASE, Outcomes
 from application.orders.shared import Orders, Refunds, release
 from domain.orders import CancellationReason
+from domain.shared.errors import ServiceUnavailable
 
 BATCH = 100
 
 
 class Upkeep:
-    def __init__(self, orders: Orders, refunds: Refunds) -> None:
-        self._orders, self._refunds = orders, refunds
+    def __init__(self, orders: Orders, refunds: Refunds, outcomes: Outcomes) -> None:
+        self._orders, self._refunds, self._outcomes = orders, refunds, outcomes
 
     async def __call__(self) -> Upkept:
         return Upkept(
             expired_orders=await self.expire_orders(),
+            payments_reconciled=await self.reconcile_payments(),
             refunds_settled=await self._settle_refunds(),
             keys_forgotten=await self._forget_keys(),
         )
@@ -35,6 +39,23 @@ class Upkeep:
             expired += len(batch)
             if len(batch) < BATCH:
                 return expired
+
+    async def reconcile_payments(self) -> int:
+        """Records what the gateway did with the attempts left pending past their lease
+        (the process died, or the gateway never answered): a charge it made is kept or
+        refunded, no charge fails the attempt. A gateway still down leaves them pending."""
+        orders = self._orders
+        async with orders.read_uow() as uow:
+            stale = await uow.payments.pending(orders.clock.now() - PAYMENT_LEASE, BATCH)
+        reconciled = 0
+        for attempt in stale:
+            try:
+                charge = await orders.gateway.find_charge(attempt.idempotency_key)
+            except ServiceUnavailable:
+                continue
+            await self._outcomes.record(attempt, charge)
+            reconciled += 1
+        return reconciled
 
     async def _settle_refunds(self) -> int:
         async with self._orders.read_uow() as uow:

@@ -5,6 +5,8 @@ from domain.orders.errors import (
     InvalidTransition,
     OutOfStock,
     PaymentDeclined,
+    PaymentInProgress,
+    TooManyPendingOrders,
     UnknownProduct,
 )
 from domain.orders.order import (
@@ -16,6 +18,7 @@ from domain.orders.order import (
     Order,
     OrderLine,
     OrderStatus,
+    check_room_to_hold,
 )
 from domain.orders.payment import Payment, PaymentStatus
 
@@ -35,6 +38,9 @@ __all__ = [
     "OutOfStock",
     "Payment",
     "PaymentDeclined",
+    "PaymentInProgress",
     "PaymentStatus",
+    "TooManyPendingOrders",
     "UnknownProduct",
+    "check_room_to_hold",
 ]

@@ -34,6 +34,20 @@ class PaymentDeclined(PaymentFailed):
     title = "Payment declined"
 
 
+class PaymentInProgress(Conflict):
+    """Another payment attempt on the order awaits the gateway's answer."""
+
+    code = "payment_in_progress"
+    title = "Payment in progress"
+    # Seconds a client should wait before asking again: an attempt usually ends in one.
+    retry_after = 2
+
+
+class TooManyPendingOrders(Conflict):
+    code = "too_many_pending_orders"
+    title = "Too many orders awaiting payment"
+
+
 class IdempotencyKeyReused(InvalidInput):
     code = "idempotency_key_reused"
     title = "Idempotency key reused"

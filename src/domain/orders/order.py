@@ -8,7 +8,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.orders.address import Address
-from domain.orders.errors import InvalidTransition
+from domain.orders.errors import InvalidTransition, TooManyPendingOrders
 from domain.orders.events import (
     OrderCancelled,
     OrderDelivered,
@@ -107,6 +107,16 @@ def check_lines(lines: tuple[OrderLine, ...]) -> None:
         raise InvalidValue(
             "lines",
             f"An order's total is at most {Money(MAX_MINOR, lines[0].unit_price.currency).amount}",
+        )
+
+
+def check_room_to_hold(pending_orders: int, max_pending: int) -> None:
+    """A customer holds at most ``max_pending`` orders unpaid: each keeps its stock from
+    every other buyer until it is paid or its time is up."""
+    if pending_orders >= max_pending:
+        raise TooManyPendingOrders(
+            f"You have {pending_orders} orders awaiting payment, the most allowed: "
+            "pay or cancel one first"
         )
 
 

@@ -1,6 +1,7 @@
 """The FastAPI application factory."""
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,8 @@ from entrypoints.api.routers import auth, health, orders, products, users
 from entrypoints.container import Container, running
 from entrypoints.upkeep import running_upkeep
 
+logger = logging.getLogger("emporium.api")
+
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
 GC_THRESHOLDS = (50_000, 20, 20)
@@ -27,6 +30,11 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         settings = container.core.settings()
+        if settings.env == "production" and settings.payment_gateway == "fake":
+            logger.warning(
+                "the fake payment gateway serves production (EMPORIUM_PAYMENT_GATEWAY=fake): "
+                "no real money is taken"
+            )
         upkeep = container.orders.upkeep()
         async with running(container), running_upkeep(upkeep, settings.order_sweep_interval):
             container.users.hasher()  # its start-up hash is paid here, not by a request

@@ -119,8 +119,8 @@ def raises(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
 async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, DomainError)
     headers = None
-    if isinstance(error, TryLater):
-        headers = {"Retry-After": str(error.retry_after)}
+    if (retry_after := getattr(error, "retry_after", None)) is not None:
+        headers = {"Retry-After": str(retry_after)}
     if isinstance(error, ServiceUnavailable):
         request_id = getattr(request.state, "request_id", "")
         cause = error.__cause__

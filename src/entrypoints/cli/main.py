@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli import db, orders, products, seed, users
+from entrypoints.cli import db, orders, payments, products, seed, users
 from entrypoints.cli.common import reported, settings
 
 app = typer.Typer(help="Emporium admin CLI.", no_args_is_help=True)
@@ -13,6 +13,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(products.app, name="products")
 app.add_typer(orders.app, name="orders")
+app.add_typer(payments.app, name="payments")
 app.add_typer(seed.app, name="seed")
 
 

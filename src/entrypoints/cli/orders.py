@@ -93,8 +93,9 @@ def cancel(order_id: UUID) -> None:
 @app.command()
 def expire() -> None:
     """Cancel the pending orders whose payment time is up and release their stock (the
-    server does this on its own; this is for cron). Also retries refunds the gateway
-    missed and forgets idempotency keys older than 24 hours."""
+    server does this on its own; this is for cron). Also settles payment attempts left
+    pending, retries refunds the gateway missed and forgets idempotency keys older than
+    24 hours."""
     from application.orders.commands import Upkept
     from application.orders.upkeep import Upkeep
 
@@ -104,7 +105,8 @@ def expire() -> None:
 
     done = run(work, audit=False)
     stderr.print(
-        f"{done.expired_orders} unpaid orders expired, {done.refunds_settled} refunds "
-        f"settled, {done.keys_forgotten} idempotency keys forgotten",
+        f"{done.expired_orders} unpaid orders expired, {done.payments_reconciled} payments "
+        f"reconciled, {done.refunds_settled} refunds settled, {done.keys_forgotten} "
+        "idempotency keys forgotten",
         highlight=False,
     )

@@ -5,6 +5,7 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.payments.fake import FakePaymentGateway
+from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
 from application.orders.idempotency import Idempotency
 from application.orders.orders import (
     CancelOrderHandler,
@@ -13,7 +14,8 @@ from application.orders.orders import (
     ListOrdersHandler,
     PlaceOrderHandler,
 )
-from application.orders.payments import PayOrderHandler
+from application.orders.payments import Outcomes, PayOrderHandler
+from application.orders.reconciliation import ReconcilePayments
 from application.orders.shared import Orders, Refunds
 from application.orders.upkeep import Upkeep
 from domain.shared.money import Currency
@@ -24,7 +26,11 @@ class OrdersContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     settings = core.settings
 
-    gateway = providers.Singleton(FakePaymentGateway)
+    # The one gateway there is today (EMPORIUM_PAYMENT_GATEWAY=fake); a real provider's
+    # adapter plugs in here.
+    gateway = providers.Singleton(
+        FakePaymentGateway, books=providers.Singleton(SqlGatewayBooks, core.engine)
+    )
     idempotency = providers.Singleton(
         Idempotency,
         uow=core.uow.provider,
@@ -44,12 +50,15 @@ class OrdersContainer(containers.DeclarativeContainer):
         payment_timeout=providers.Factory(
             timedelta, seconds=settings.provided.order_payment_timeout
         ),
+        max_pending=settings.provided.order_max_pending,
     )
     refunds = providers.Singleton(Refunds, ports)
+    outcomes = providers.Singleton(Outcomes, ports, refunds)
     place_order = providers.Singleton(PlaceOrderHandler, ports)
     get_order = providers.Singleton(GetOrderHandler, ports)
     list_orders = providers.Singleton(ListOrdersHandler, ports)
-    pay_order = providers.Singleton(PayOrderHandler, ports, refunds)
+    pay_order = providers.Singleton(PayOrderHandler, ports, outcomes)
     cancel_order = providers.Singleton(CancelOrderHandler, ports, refunds)
     fulfil_order = providers.Singleton(FulfilOrderHandler, ports)
-    upkeep = providers.Singleton(Upkeep, ports, refunds)
+    upkeep = providers.Singleton(Upkeep, ports, refunds, outcomes)
+    reconcile_payments = providers.Singleton(ReconcilePayments, ports, outcomes, refunds)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sqlalchemy.engine import ping
 from entrypoints.api.dependencies import use
 from entrypoints.api.problems import problem
+from entrypoints.settings import Settings
 
 router = APIRouter(prefix="/health", tags=["operations"])
 
@@ -27,12 +28,14 @@ async def _check(probe: Callable[[], Awaitable[Any]]) -> str:
 @router.get(
     "/ready",
     summary="Every dependency of this process answers (the database; Redis when configured)",
+    description="`payments` names the payment gateway that serves (`fake`: no real money).",
     responses={503: {"description": "Service Unavailable: service_unavailable"}},
 )
 async def ready(
     request: Request,
     engine: Annotated[AsyncEngine, use(lambda c: c.core.read_engine)],
     redis: Annotated[Redis | None, use(lambda c: c.core.redis)],
+    settings: Annotated[Settings, use(lambda c: c.core.settings)],
 ) -> JSONResponse:
     probes: dict[str, Callable[[], Awaitable[Any]]] = {"database": lambda: ping(engine)}
     if redis is not None:
@@ -50,5 +53,6 @@ async def ready(
             status=503,
             headers={"Retry-After": "5"},
             checks=checks,
+            payments=settings.payment_gateway,
         )
-    return JSONResponse({"status": "ok", "checks": checks})
+    return JSONResponse({"status": "ok", "checks": checks, "payments": settings.payment_gateway})

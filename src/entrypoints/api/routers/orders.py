@@ -40,9 +40,11 @@ from domain.orders import (
     OrderStatus,
     OutOfStock,
     PaymentDeclined,
+    PaymentInProgress,
+    TooManyPendingOrders,
     UnknownProduct,
 )
-from domain.shared.errors import Forbidden, NotFound
+from domain.shared.errors import Forbidden, NotFound, ServiceUnavailable
 from domain.shared.money import CurrencyMismatch
 from domain.users import User
 from entrypoints.api.dependencies import use
@@ -101,7 +103,9 @@ def _answer(result: Order | Replay, status_code: int = 200, **headers: str) -> R
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=OrderOut,
-    responses=raises(UnknownProduct, OutOfStock, CurrencyMismatch, *_IDEMPOTENT)
+    responses=raises(
+        UnknownProduct, OutOfStock, TooManyPendingOrders, CurrencyMismatch, *_IDEMPOTENT
+    )
     | {201: {"headers": _REPLAYED}},
     summary="Place an order: its stock is reserved until it is paid, or its time is up",
 )
@@ -175,11 +179,22 @@ async def read_order(
 @router.post(
     "/{order_id}/pay",
     response_model=OrderOut,
-    responses=raises(NotFound, Forbidden, InvalidTransition, PaymentDeclined, *_IDEMPOTENT)
+    responses=raises(
+        NotFound,
+        Forbidden,
+        InvalidTransition,
+        PaymentDeclined,
+        PaymentInProgress,
+        ServiceUnavailable,
+        *_IDEMPOTENT,
+    )
     | {200: {"headers": _REPLAYED}},
     summary="Pay for a pending order (its customer)",
     description="A declined payment is 402 `payment_declined` and the order stays pending; "
-    "another token may be tried. The same request sent twice charges once.",
+    "another token may be tried. One attempt at a time: while one awaits the gateway, "
+    "another is 409 `payment_in_progress` (with `Retry-After`). An attempt whose answer "
+    "was lost is 503 and settled by the server within minutes: the order is paid, or "
+    "may be paid again. Never charged twice.",
 )
 async def pay_order(
     request: Request,
