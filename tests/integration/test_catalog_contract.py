@@ -16,6 +16,7 @@ from domain.shared.errors import ConcurrentUpdate
 from domain.shared.money import Currency, Money
 from tests.fakes import FakeClock
 from tests.integration.conftest import MakeUow
+from tests.integration.ledger import assert_chain
 
 USD = Currency("USD")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -189,7 +190,7 @@ async def test_the_ledger_pages_newest_first(make_uow: MakeUow) -> None:
         deltas += [m.delta for m in page]
         if len(page) < 2:
             break
-        after = (page[-1].created_at, page[-1].id)
+        after = (page[-1].sequence, page[-1].id)
     assert deltas == [3, -1, 7, -2, 5] and sum(deltas) == 12
 
 
@@ -226,6 +227,7 @@ async def test_concurrent_adjustments_lose_no_update_and_the_ledger_adds_up(
         ledger = await uow.stock_movements.list_for_product(mug.id, 100, None)
     assert stored is not None and stored.stock == sum(deltas) == sum(m.delta for m in ledger)
     assert len(ledger) == len(deltas)
+    assert_chain(ledger)
 
 
 async def test_batches_are_written_all_or_none(make_uow: MakeUow) -> None:

@@ -27,6 +27,7 @@ from domain.orders import (
     TooManyPendingOrders,
 )
 from tests.fakes import EventLog
+from tests.integration.ledger import assert_chain
 from tests.integration.orders import Wired
 
 pytestmark = pytest.mark.postgres
@@ -89,6 +90,8 @@ async def test_crossed_orders_neither_deadlock_nor_lose_stock(shop: Wired) -> No
     for product in products:
         assert await shop.stock(product) == 1000 - sold[product.id]
         assert await shop.ledger(product) == 1000 - sold[product.id]
+        async with shop.make_uow(read_only=True) as uow:
+            assert_chain(await uow.stock_movements.list_for_product(product.id, 10_000, None))
 
 
 async def test_the_same_payment_sent_many_times_at_once_charges_once(shop: Wired) -> None:

@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
-from datetime import datetime
 from uuid import UUID
 
 from adapters.memory.writes import Writes
@@ -124,13 +123,13 @@ class MemoryStockMovementRepository(Writes):
         self._movements.update((m.id, m) for m in movements)
 
     async def list_for_product(
-        self, product_id: UUID, limit: int, after: tuple[datetime, UUID] | None
+        self, product_id: UUID, limit: int, after: tuple[int, UUID] | None
     ) -> Sequence[StockMovement]:
         found = sorted(
             (m for m in self._movements.values() if m.product_id == product_id),
-            key=lambda m: (m.created_at, m.id),
+            key=lambda m: m.sequence,
             reverse=True,
         )
         if after is not None:
-            found = [m for m in found if (m.created_at, m.id) < after]
+            found = [m for m in found if m.sequence < after[0]]
         return found[:limit]

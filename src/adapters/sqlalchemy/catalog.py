@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -20,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     and_,
     any_,
@@ -66,6 +66,7 @@ products = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("movements", Integer, nullable=False),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
     CheckConstraint("price_minor >= 0", name="price_not_negative"),
     # One index per sort the API offers, the id breaking ties (keyset pages).
@@ -85,6 +86,7 @@ stock_movements = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("product_id", Uuid, ForeignKey("products.id"), nullable=False),
+    Column("sequence", Integer, nullable=False),
     Column("delta", Integer, nullable=False),
     Column("stock_after", Integer, nullable=False),
     Column("kind", String(32), nullable=False),
@@ -96,8 +98,8 @@ stock_movements = Table(
     CheckConstraint(
         "kind IN ('adjustment', 'import', 'order_reservation', 'order_release')", name="kind"
     ),
-    # A product's ledger, newest first.
-    Index(None, "product_id", "created_at", "id"),
+    # A product's ledger, newest first; two movements never share a place in it.
+    UniqueConstraint("product_id", "sequence"),
 )
 
 _SKU_UNIQUE = "uq_products_sku_key"
@@ -113,7 +115,7 @@ _PRODUCT = [
     products.c[name]
     for name in (
         "id", "sku", "name", "description", "price_minor", "currency", "stock", "is_active",
-        "created_at", "updated_at", "version",
+        "created_at", "updated_at", "version", "movements",
     )
 ]  # fmt: skip
 # The read of every product page.
@@ -212,6 +214,7 @@ def _product_to_domain(row: Mapping[Any, Any]) -> Product:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         version=row["version"],
+        movements=row["movements"],
     )
 
 
@@ -231,6 +234,7 @@ def _product_to_row(product: Product) -> dict[str, Any]:
         "created_at": product.created_at,
         "updated_at": product.updated_at,
         "version": product.version,
+        "movements": product.movements,
     }
 
 
@@ -255,6 +259,7 @@ def _movement_to_domain(row: Mapping[Any, Any]) -> StockMovement:
     return StockMovement(
         id=row["id"],
         product_id=row["product_id"],
+        sequence=row["sequence"],
         delta=row["delta"],
         stock_after=row["stock_after"],
         kind=MovementKind(row["kind"]),
@@ -269,6 +274,7 @@ def _movement_to_row(movement: StockMovement) -> dict[str, Any]:
     return {
         "id": movement.id,
         "product_id": movement.product_id,
+        "sequence": movement.sequence,
         "delta": movement.delta,
         "stock_after": movement.stock_after,
         "kind": movement.kind.value,
@@ -368,16 +374,15 @@ class SqlStockMovementRepository:
         await self._statements.execute_many(_INSERT_MOVEMENT, rows)
 
     async def list_for_product(
-        self, product_id: UUID, limit: int, after: tuple[datetime, UUID] | None
+        self, product_id: UUID, limit: int, after: tuple[int, UUID] | None
     ) -> Sequence[StockMovement]:
         conditions: list[ColumnElement[bool]] = [stock_movements.c.product_id == product_id]
         if after is not None:
-            position = tuple_(stock_movements.c.created_at, stock_movements.c.id)
-            conditions.append(position < tuple_(*after))
+            conditions.append(stock_movements.c.sequence < after[0])
         statement = (
             select(stock_movements)
             .where(*conditions)
-            .order_by(stock_movements.c.created_at.desc(), stock_movements.c.id.desc())
+            .order_by(stock_movements.c.sequence.desc())
             .limit(limit)
         )
         rows = (await self._conn.execute(statement)).mappings()

@@ -97,8 +97,8 @@ class ListProducts:
 class ListStockMovements:
     product_id: UUID
     limit: int = 20
-    after: tuple[datetime, UUID] | None = None
+    after: tuple[int, UUID] | None = None  # a movement's sequence number, and its id
 
 
 ProductPage = Page[Product, tuple[SortKey, UUID]]
-MovementPage = Page[StockMovement, tuple[datetime, UUID]]
+MovementPage = Page[StockMovement, tuple[int, UUID]]

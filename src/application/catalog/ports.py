@@ -2,7 +2,6 @@
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -75,9 +74,9 @@ class StockMovementRepository(Protocol):
     async def add_many(self, movements: Sequence[StockMovement]) -> None: ...
 
     async def list_for_product(
-        self, product_id: UUID, limit: int, after: tuple[datetime, UUID] | None
+        self, product_id: UUID, limit: int, after: tuple[int, UUID] | None
     ) -> Sequence[StockMovement]:
-        """Newest first."""
+        """Newest first: by ``sequence``, below ``after``'s."""
 
 
 class CatalogReader(ReadOnlyUnitOfWork, Protocol):

@@ -206,4 +206,4 @@ class ListStockMovementsHandler:
             found = await uow.stock_movements.list_for_product(
                 cmd.product_id, cmd.limit + 1, cmd.after
             )
-        return split_page(found, cmd.limit, lambda m: (m.created_at, m.id))
+        return split_page(found, cmd.limit, lambda m: (m.sequence, m.id))

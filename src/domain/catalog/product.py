@@ -69,6 +69,9 @@ class Product(Aggregate):
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    # The movements its ledger holds: each is numbered one more, under the same lock
+    # (or version check) as the stock it explains, so the ledger reads as a chain.
+    movements: int = 0
 
     @classmethod
     def create(
@@ -143,10 +146,12 @@ class Product(Aggregate):
         if after > MAX_STOCK:
             raise InvalidValue("delta", f"Stock is at most {MAX_STOCK}")
         self.stock, self.updated_at = after, now
+        self.movements += 1
         self.record(StockAdjusted(self.id, delta, after, kind.value))
         return StockMovement(
             id=movement_id,
             product_id=self.id,
+            sequence=self.movements,
             delta=delta,
             stock_after=after,
             kind=kind,

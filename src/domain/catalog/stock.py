@@ -16,10 +16,13 @@ class MovementKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class StockMovement:
     """One change of a product's stock, in the ledger: the sum of a product's movements
-    is its stock."""
+    is its stock. ``sequence`` numbers a product's movements 1, 2, 3… in the order they
+    changed the stock: each one's ``stock_after - delta`` is the one before's
+    ``stock_after``."""
 
     id: UUID
     product_id: UUID
+    sequence: int
     delta: int
     stock_after: int
     kind: MovementKind

@@ -296,7 +296,7 @@ async def list_stock_movements(
 ) -> StockMovementPageOut:
     scope = f"stock-movements:{product_id}"
     page = await list_movements(
-        ListStockMovements(product_id, limit, cursors.decode(cursor, scope, moment))
+        ListStockMovements(product_id, limit, cursors.decode(cursor, scope, integer))
     )
     return StockMovementPageOut(
         items=[StockMovementOut.of(m) for m in page.items],
