@@ -22,6 +22,10 @@ FOREIGN_PREFIXES = ("EMPORIUM_TEST_", "EMPORIUM_BENCH_")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
+RateSetting = Annotated[str, Field(pattern=r"^(off|[1-9][0-9]{0,8}/[1-9][0-9]{0,6})$")]
+RATE_LIMITED = ("register", "refresh", "catalog", "orders", "payments")
+
+
 class Settings(BaseSettings):
     # An unknown EMPORIUM_* variable (a misspelt one) stops the process: see _no_strangers.
     model_config = SettingsConfigDict(env_prefix=PREFIX, env_file=".env", extra="ignore")
@@ -46,7 +50,11 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Namespaces the keys, so environments can share one Redis.
     redis_prefix: str = "emporium:"
-    login_max_failures_per_email: int = Field(5, ge=1)
+    # Failed sign-ins allowed per window: for one account from one client address; for
+    # one account from all addresses together (guessing spread over many addresses);
+    # from one client address, whatever the accounts.
+    login_max_failures_per_email_and_client: int = Field(5, ge=1)
+    login_max_failures_per_email: int = Field(100, ge=1)
     login_max_failures_per_client: int = Field(50, ge=1)
     login_failure_window: int = Field(300, ge=1, description="seconds")
     # A comma-separated list, e.g. "https://shop.example,https://admin.example".
@@ -56,6 +64,14 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = []
     # How long a pending order holds its stock, waiting for its payment.
     order_payment_timeout: int = Field(1800, ge=10, le=7 * 86_400, description="seconds")
+    # Requests allowed per window, as "LIMIT/SECONDS" ("off": none counted): per client
+    # address for registration, token refresh and anonymous catalog reads; per user for
+    # placing and paying orders. Past one: 429 rate_limited with Retry-After.
+    rate_limit_register: RateSetting = "20/3600"
+    rate_limit_refresh: RateSetting = "60/60"
+    rate_limit_catalog: RateSetting = "1200/60"
+    rate_limit_orders: RateSetting = "30/60"
+    rate_limit_payments: RateSetting = "30/60"
     # How many orders one customer may hold unpaid at once: with the timeout above, the
     # most stock one account can keep from other buyers without paying.
     order_max_pending: int = Field(3, ge=1, le=100)
@@ -153,6 +169,14 @@ class Settings(BaseSettings):
         elif self.payment_gateway is None:
             self.payment_gateway = "fake"
         return self
+
+    def quota(self, name: str) -> tuple[int, int] | None:
+        """The limit and window (seconds) of requests of kind ``name``; None when off."""
+        value: str = getattr(self, f"rate_limit_{name}")
+        if value == "off":
+            return None
+        limit, window = value.split("/")
+        return int(limit), int(window)
 
     @property
     def is_sqlite(self) -> bool:

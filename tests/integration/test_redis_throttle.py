@@ -21,17 +21,38 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 async def throttle(redis: Redis) -> AsyncIterator[RedisLoginThrottle]:
     prefix = f"emporium-test-{uuid.uuid4().hex}:"
     yield RedisLoginThrottle(
-        ThrottleLimits(per_account=3, per_client=5, window_seconds=300), redis, prefix
+        ThrottleLimits(per_account_and_client=3, per_account=4, per_client=5, window_seconds=300),
+        redis,
+        prefix,
     )
     keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
     if keys:
         await redis.delete(*keys)
 
 
-async def test_an_account_is_blocked_after_its_limit(throttle: RedisLoginThrottle) -> None:
+async def test_an_account_from_one_address_is_blocked_not_from_others(
+    throttle: RedisLoginThrottle,
+) -> None:
     for _ in range(3):
         assert await throttle.acquire("a@x.io", "c1") == 0
-    assert 295 <= await throttle.acquire("a@x.io", "c2") <= 300
+    assert 295 <= await throttle.acquire("a@x.io", "c1") <= 300
+    assert await throttle.acquire("a@x.io", "c2") == 0
+    # Four in all for the account: the looser limit, whatever the address.
+    assert await throttle.acquire("a@x.io", "c3") > 0
+
+
+async def test_unlocking_an_account_forgets_its_attempts_from_every_address(
+    throttle: RedisLoginThrottle,
+) -> None:
+    for client in ("c1", "c1", "c1", "c2"):
+        await throttle.acquire("a*[x]@x.io", client)  # glob characters are taken literally
+    await throttle.acquire("a@x.io", "c9")
+    await throttle.unlock("a*[x]@x.io")
+    assert await throttle.acquire("a*[x]@x.io", "c1") == 0
+    assert await throttle.acquire("a*[x]@x.io", "c4") == 0
+    for _ in range(2):
+        await throttle.acquire("a@x.io", "c9")
+    assert await throttle.acquire("a@x.io", "c9") > 0  # another account's counts stay
 
 
 async def test_a_client_is_blocked_after_attempts_on_many_accounts(
@@ -53,11 +74,11 @@ async def test_the_window_is_not_pushed_back_by_later_attempts(
     assert await redis.ttl(key) <= 10
 
 
-async def test_success_forgets_the_account(throttle: RedisLoginThrottle) -> None:
+async def test_success_forgets_the_pair(throttle: RedisLoginThrottle) -> None:
     for _ in range(3):
         await throttle.acquire("a@x.io", "c1")
     await throttle.succeeded("a@x.io", "c1")
-    assert await throttle.acquire("a@x.io", "c2") == 0
+    assert await throttle.acquire("a@x.io", "c1") == 0
 
 
 async def test_a_redis_that_does_not_answer_is_service_unavailable() -> None:

@@ -1,5 +1,5 @@
 """However many sign-ins arrive at once, no more passwords are checked than the limit
-allows: on every throttle backend."""
+allows; however many requests, no more pass than their quota: on every backend."""
 
 import asyncio
 import uuid
@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.throttle import MemoryLoginThrottle, RedisLoginThrottle, ThrottleLimits
+from adapters.throttle import (
+    MemoryLoginThrottle,
+    MemoryRateLimiter,
+    RedisLoginThrottle,
+    RedisRateLimiter,
+    ThrottleLimits,
+)
+from application.shared.ports import Quota
 from application.users.commands import ChangePassword, SignIn
 from application.users.errors import InvalidCredentials
 from application.users.ports import LoginThrottle
@@ -17,7 +24,7 @@ from tests.factories import UserFactory
 from tests.fakes import FakeClock, FakeHasher
 from tests.unit.conftest import Accounts
 
-LIMITS = ThrottleLimits(per_account=5, per_client=50, window_seconds=300)
+LIMITS = ThrottleLimits(per_account_and_client=5, per_account=20, per_client=50, window_seconds=300)
 ATTEMPTS = 100
 
 
@@ -57,8 +64,13 @@ async def _outcomes(attempts: list) -> dict[str, int]:  # type: ignore[type-arg]
     }
 
 
+@pytest.mark.parametrize(
+    ("spread", "limit"),
+    [(False, LIMITS.per_account_and_client), (True, LIMITS.per_account)],
+    ids=["one address", "many addresses"],
+)
 async def test_concurrent_wrong_sign_ins_check_no_more_passwords_than_the_limit(
-    throttle: LoginThrottle,
+    throttle: LoginThrottle, spread: bool, limit: int
 ) -> None:
     accounts = Accounts(throttle=throttle)
     accounts.hasher = hasher = CountingHasher()
@@ -68,12 +80,14 @@ async def test_concurrent_wrong_sign_ins_check_no_more_passwords_than_the_limit(
 
     outcomes = await _outcomes(
         [
-            accounts.authenticate(SignIn(user.email.value, "wrong password", f"10.0.0.{n}"))
+            accounts.authenticate(
+                SignIn(user.email.value, "wrong password", f"10.0.0.{n if spread else 1}")
+            )
             for n in range(ATTEMPTS)
         ]
     )
-    assert hasher.verified == LIMITS.per_account
-    assert outcomes == {"refused": 5, "limited": ATTEMPTS - 5}
+    assert hasher.verified == limit
+    assert outcomes == {"refused": limit, "limited": ATTEMPTS - limit}
 
 
 async def test_concurrent_wrong_current_passwords_check_no_more_than_the_limit(
@@ -93,5 +107,22 @@ async def test_concurrent_wrong_current_passwords_check_no_more_than_the_limit(
             for _ in range(ATTEMPTS)
         ]
     )
-    assert hasher.verified == LIMITS.per_account
+    assert hasher.verified == LIMITS.per_account_and_client
     assert outcomes == {"refused": 5, "limited": ATTEMPTS - 5}
+
+
+@pytest.mark.redis
+async def test_concurrent_requests_take_no_more_than_their_quota(redis_url: str) -> None:
+    quota = Quota("orders", limit=10, window=60)
+    redis = Redis.from_url(redis_url)
+    prefix = f"emporium-test-{uuid.uuid4().hex}:"
+    limiters = [MemoryRateLimiter(FakeClock()), RedisRateLimiter(redis, prefix)]
+    try:
+        for limiter in limiters:
+            waits = await asyncio.gather(*(limiter.hit(quota, "user-1") for _ in range(50)))
+            assert waits.count(0) == 10 and all(0 < w <= 60 for w in waits if w)
+            assert await limiter.hit(quota, "user-2") == 0  # a quota is per key
+    finally:
+        if keys := [key async for key in redis.scan_iter(match=f"{prefix}*")]:
+            await redis.delete(*keys)
+        await redis.aclose()

@@ -1,6 +1,7 @@
-"""The ports every bounded context needs: transactions, time, ids, events."""
+"""The ports every bounded context needs: transactions, time, ids, events, rate limits."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -42,6 +43,22 @@ class Clock(Protocol):
 
 class IdGenerator(Protocol):
     def new_id(self) -> UUID: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """At most ``limit`` requests of one kind (``name``) per ``window`` seconds, per key
+    (a client address, a user)."""
+
+    name: str
+    limit: int
+    window: int
+
+
+class RateLimiter(Protocol):
+    async def hit(self, quota: Quota, key: str) -> int:
+        """Counts one request against ``key``'s quota: 0 when within it; else the seconds
+        until its window ends, and nothing is counted. Atomic, however many race."""
 
 
 class WriteRefused(RuntimeError):

@@ -14,7 +14,7 @@ from application.users.commands import (
     UpdateUser,
     UserPage,
 )
-from application.users.ports import UsersReader, UsersUnitOfWork
+from application.users.ports import LoginThrottle, UsersReader, UsersUnitOfWork
 from domain.shared.errors import NotFound
 from domain.users import Email, EmailTaken, Role, User
 
@@ -51,6 +51,20 @@ class FindAccountByEmail:
             user = await uow.users.get_by_email(Email.parse(query.email))
         if user is None:
             raise NotFound(f"No user with email {query.email.strip()}")
+        return user
+
+
+class UnlockAccount:
+    """Lets an account's owner sign in again at once: forgets the failed sign-ins counted
+    against it, from every address."""
+
+    def __init__(self, *, read_uow: Callable[[], UsersReader], throttle: LoginThrottle) -> None:
+        self._find = FindAccountByEmail(read_uow=read_uow)
+        self._throttle = throttle
+
+    async def __call__(self, query: FindUserByEmail) -> User:
+        user = await self._find(query)
+        await self._throttle.unlock(user.email.value)
         return user
 
 

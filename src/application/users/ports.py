@@ -87,13 +87,17 @@ class TokenService(Protocol):
 
 
 class LoginThrottle(Protocol):
-    """Counts password checks per account and per client address within a window."""
+    """Counts password checks per account from one client address (tight), per account
+    from every address (looser), and per client address, within a window."""
 
     async def acquire(self, account: str, client: str) -> int:
-        """Takes one attempt's slot for both keys at once, before the password is
-        checked: 0 when taken; when either key is at its limit, the seconds until it
-        may try again, and nothing is taken. Atomic, however many callers race."""
+        """Takes one attempt's slot on every count at once, before the password is
+        checked: 0 when taken; when any count is at its limit, the seconds until it may
+        try again, and nothing is taken. Atomic, however many callers race."""
 
     async def succeeded(self, account: str, client: str) -> None:
-        """A correct password: forgets the account's attempts and gives the client's slot
-        back (successful sign-ins don't count)."""
+        """A correct password: forgets the account's attempts from this address and gives
+        this attempt's slot back (successful sign-ins don't count)."""
+
+    async def unlock(self, account: str) -> None:
+        """Forgets every attempt on the account, from every address."""

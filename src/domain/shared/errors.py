@@ -83,9 +83,18 @@ class RateLimited(TryLater):
     code = "rate_limited"
     title = "Too many attempts"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(
+        self,
+        retry_after: int,
+        detail: str | None = None,
+        *,
+        policy: tuple[str, int, int] | None = None,
+    ) -> None:
+        """``policy``: the quota's name, limit and window (seconds), when one was hit."""
+        self.policy = policy
         super().__init__(
-            f"Too many failed attempts; retry in {retry_after} seconds", retry_after=retry_after
+            detail or f"Too many failed attempts; retry in {retry_after} seconds",
+            retry_after=retry_after,
         )
 
 

@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 
 from domain.shared.money import Currency
 from entrypoints.api import liveness
+from entrypoints.api.limits import Limits
 from entrypoints.api.liveness import LivenessProbeMiddleware
 from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from entrypoints.api.openapi import install_openapi
@@ -57,6 +58,7 @@ def create_app(container: Container) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
+    app.state.limits = Limits(container.core.limiter(), container.core.settings())
     # Routes are matched in this order, each tried in turn: the hottest reads (the
     # catalog, the signed-in user) and the readiness probe first.
     app.router.routes.append(products.AnonymousProductRead(API_PREFIX))

@@ -118,9 +118,14 @@ def raises(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
 
 async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, DomainError)
-    headers = None
+    headers = {}
     if (retry_after := getattr(error, "retry_after", None)) is not None:
-        headers = {"Retry-After": str(retry_after)}
+        headers["Retry-After"] = str(retry_after)
+    if isinstance(error, RateLimited) and error.policy is not None:
+        # draft-ietf-httpapi-ratelimit-headers: the quota that was hit, and none left of it.
+        name, limit, window = error.policy
+        headers["RateLimit-Policy"] = f'"{name}";q={limit};w={window}'
+        headers["RateLimit"] = f'"{name}";r=0;t={error.retry_after}'
     if isinstance(error, ServiceUnavailable):
         request_id = getattr(request.state, "request_id", "")
         cause = error.__cause__
@@ -138,7 +143,7 @@ async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
         title=error.title,
         detail=error.detail,
         status=status_of(type(error)),
-        headers=headers,
+        headers=headers or None,
         **extra,
     )
 

@@ -126,3 +126,18 @@ def activate(email: str) -> None:
 
     user = _update_by_email(email, lambda u: UpdateUser(u.id, is_active=True))
     stderr.print(f"{user.email} is active.")
+
+
+@app.command("unlock")
+def unlock(email: str) -> None:
+    """Forget the failed sign-ins counted against EMAIL, from every address, so its
+    owner may sign in again at once (the server shares the counts when Redis is set)."""
+    from application.users.admin import UnlockAccount
+    from application.users.commands import FindUserByEmail
+
+    async def work(container: "Container") -> "User":
+        unlock_account: UnlockAccount = container.users.unlock_account()
+        return await unlock_account(FindUserByEmail(email))
+
+    user = run(work)
+    stderr.print(f"{user.email} may sign in again.", highlight=False)

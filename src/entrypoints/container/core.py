@@ -9,6 +9,8 @@ from adapters.events import LoggingEventPublisher
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from adapters.system import SystemClock, Uuid7Generator
+from adapters.throttle import MemoryRateLimiter, RedisRateLimiter
+from application.shared.ports import Clock, RateLimiter
 from entrypoints.api.pagination import CursorCodec
 from entrypoints.settings import Settings
 
@@ -25,6 +27,13 @@ def redis_client(settings: Settings) -> Redis | None:
         socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         socket_timeout=REDIS_TIMEOUT_SECONDS,
     )
+
+
+def rate_limiter(settings: Settings, clock: Clock, redis: Redis | None) -> RateLimiter:
+    """In memory for one process; in Redis, shared by every worker, when configured."""
+    if redis is None:
+        return MemoryRateLimiter(clock)
+    return RedisRateLimiter(redis, settings.redis_prefix)
 
 
 class Core(containers.DeclarativeContainer):
@@ -46,6 +55,7 @@ class Core(containers.DeclarativeContainer):
         max_overflow=0,
     )
     redis = providers.Singleton(redis_client, settings=settings)
+    limiter = providers.Singleton(rate_limiter, settings=settings, clock=clock, redis=redis)
     events = providers.Singleton(LoggingEventPublisher)
     # Each pool's connections, first come first served (see SqlReader).
     turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)

@@ -15,6 +15,7 @@ from application.users.admin import (
     FindAccountByEmail,
     GetAccount,
     ListAccounts,
+    UnlockAccount,
     UpdateAccount,
 )
 from application.users.ports import LoginThrottle
@@ -31,6 +32,7 @@ from entrypoints.settings import Settings
 def login_throttle(settings: Settings, clock: Clock, redis: Redis | None) -> LoginThrottle:
     """In memory for one process; in Redis, shared by every worker, when configured."""
     limits = ThrottleLimits(
+        per_account_and_client=settings.login_max_failures_per_email_and_client,
         per_account=settings.login_max_failures_per_email,
         per_client=settings.login_max_failures_per_client,
         window_seconds=settings.login_failure_window,
@@ -94,3 +96,4 @@ class Users(containers.DeclarativeContainer):
     find_by_email = providers.Singleton(FindAccountByEmail, read_uow=read_uow)
     update_account = providers.Singleton(UpdateAccount, uow=uow, clock=core.clock)
     create_admin = providers.Singleton(CreateAdminAccount, register=register, read_uow=read_uow)
+    unlock_account = providers.Singleton(UnlockAccount, read_uow=read_uow, throttle=throttle)

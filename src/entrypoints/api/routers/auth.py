@@ -9,6 +9,7 @@ from application.users.sessions import Authenticate, EndSession, RefreshSession
 from domain.shared.errors import RateLimited
 from domain.users import EmailTaken
 from entrypoints.api.dependencies import use
+from entrypoints.api.limits import per_client
 from entrypoints.api.problems import raises
 from entrypoints.api.schemas.users import RefreshIn, RegisterIn, TokenOut, UserOut
 from entrypoints.api.security import client_address
@@ -27,7 +28,8 @@ def _token_out(pair: TokenPair) -> TokenOut:
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
-    responses=raises(EmailTaken),
+    dependencies=[per_client("register")],
+    responses=raises(EmailTaken, RateLimited),
     summary="Create a customer account",
 )
 async def register(
@@ -55,7 +57,12 @@ async def token(
     return _token_out(await authenticate(SignIn(username, password, client_address(request))))
 
 
-@router.post("/refresh", responses=raises(InvalidToken), summary="Rotate a refresh token")
+@router.post(
+    "/refresh",
+    dependencies=[per_client("refresh")],
+    responses=raises(InvalidToken, RateLimited),
+    summary="Rotate a refresh token",
+)
 async def refresh(
     body: RefreshIn,
     refresh_session: Annotated[RefreshSession, use(lambda c: c.users.refresh_session)],

@@ -44,10 +44,11 @@ from domain.orders import (
     TooManyPendingOrders,
     UnknownProduct,
 )
-from domain.shared.errors import Forbidden, NotFound, ServiceUnavailable
+from domain.shared.errors import Forbidden, NotFound, RateLimited, ServiceUnavailable
 from domain.shared.money import CurrencyMismatch
 from domain.users import User
 from entrypoints.api.dependencies import use
+from entrypoints.api.limits import per_user
 from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
@@ -102,9 +103,15 @@ def _answer(result: Order | Replay, status_code: int = 200, **headers: str) -> R
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    dependencies=[per_user("orders")],
     response_model=OrderOut,
     responses=raises(
-        UnknownProduct, OutOfStock, TooManyPendingOrders, CurrencyMismatch, *_IDEMPOTENT
+        UnknownProduct,
+        OutOfStock,
+        TooManyPendingOrders,
+        CurrencyMismatch,
+        RateLimited,
+        *_IDEMPOTENT,
     )
     | {201: {"headers": _REPLAYED}},
     summary="Place an order: its stock is reserved until it is paid, or its time is up",
@@ -178,6 +185,7 @@ async def read_order(
 
 @router.post(
     "/{order_id}/pay",
+    dependencies=[per_user("payments")],
     response_model=OrderOut,
     responses=raises(
         NotFound,
@@ -186,6 +194,7 @@ async def read_order(
         PaymentDeclined,
         PaymentInProgress,
         ServiceUnavailable,
+        RateLimited,
         *_IDEMPOTENT,
     )
     | {200: {"headers": _REPLAYED}},

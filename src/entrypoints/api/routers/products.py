@@ -28,11 +28,12 @@ from application.catalog.products import (
     UpdateProductHandler,
 )
 from domain.catalog import Product, SkuTaken, StockWouldGoNegative, VersionMismatch
-from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound
+from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
 from domain.shared.money import CurrencyMismatch
 from domain.users import User
 from entrypoints.api.conditional import etag, is_current, versions_matching
 from entrypoints.api.dependencies import use
+from entrypoints.api.limits import check_client, per_anonymous_client
 from entrypoints.api.pagination import Cursor, CursorCodec, Limit, integer, moment, search, text
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
@@ -87,7 +88,8 @@ def _tagged(product: Product, status_code: int = 200, **headers: str) -> JsonRes
 
 @router.get(
     "",
-    responses=raises(Forbidden),
+    dependencies=[per_anonymous_client("catalog")],
+    responses=raises(Forbidden, RateLimited),
     response_model=ProductPageOut,
     summary="Browse and search products",
     description="Archived products are left out; admins may ask for them with "
@@ -127,7 +129,8 @@ async def list_products(
 
 @router.get(
     "/{product_id}",
-    responses=raises(NotFound)
+    dependencies=[per_anonymous_client("catalog")],
+    responses=raises(NotFound, RateLimited)
     | {200: _TAGGED, 304: {"description": "The client's copy is current"} | _TAGGED},
     response_model=ProductOut,
     summary="One product",
@@ -180,6 +183,7 @@ class AnonymousProductRead(Route):
 
     @staticmethod
     async def read(request: Request) -> Response:
+        await check_client(request, "catalog")
         container: Container = request.app.state.container
         return await _product_answer(
             container.catalog.get_product(),
