@@ -47,6 +47,7 @@ BIN = Path(sys.executable).parent
 KEY = "a-benchmark-signing-key-of-32-bytes-or-more!"
 PRODUCTS = 10_000
 STOCK = 1_000_000  # of each product: more than every run's orders take, so none is refused
+CUSTOMERS = 40  # who place the orders, each with a token of their own
 SERVER_CPU, LOAD_CPU = "1", "0"
 
 
@@ -83,15 +84,19 @@ def throwaway_database(server_url: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _prepare(settings: Settings) -> tuple[str, list[str]]:
-    """A signed-in customer's token, and a catalog of PRODUCTS: their ids, newest first."""
+async def _prepare(settings: Settings) -> tuple[list[str], list[str]]:
+    """CUSTOMERS signed-in customers' tokens, and a catalog of PRODUCTS: their ids,
+    newest first."""
     container = Container()
     container.core.settings.override(settings)
     async with running(container):
-        user = await container.users.register()(
-            Register("bench@example.com", "benchmark-password", "Bench Marker")
-        )
-        token = container.users.tokens().issue_access(user, container.core.clock().now()).token
+        tokens = []
+        for n in range(CUSTOMERS):
+            user = await container.users.register()(
+                Register(f"bench{n}@example.com", "benchmark-password", "Bench Marker")
+            )
+            now = container.core.clock().now()
+            tokens.append(container.users.tokens().issue_access(user, now).token)
         rows = (
             ImportRow(
                 n, f"SKU-{n:06d}", f"Product {n}", "Made by hand.", f"{n % 500}.99", str(STOCK)
@@ -103,13 +108,15 @@ async def _prepare(settings: Settings) -> tuple[str, list[str]]:
     ids = await _query(
         settings.database_url, "SELECT id FROM products ORDER BY created_at DESC, id DESC"
     )
-    return str(token), [str(product_id) for (product_id,) in ids]
+    return tokens, [str(product_id) for (product_id,) in ids]
 
 
-def _endpoints(product_ids: list[str], scratch: Path) -> list[Endpoint]:
-    """What is measured; the checkout orders products at random, from a file of their ids."""
-    ids_file = scratch / "product-ids"
+def _endpoints(product_ids: list[str], tokens: list[str], scratch: Path) -> list[Endpoint]:
+    """What is measured; the checkout orders products at random, from a file of their ids,
+    as customers at random, from a file of their tokens."""
+    ids_file, tokens_file = scratch / "product-ids", scratch / "tokens"
     ids_file.write_text("".join(f"{product_id}\n" for product_id in product_ids))
+    tokens_file.write_text("".join(f"{token}\n" for token in tokens))
     return [
         Endpoint("GET /users/me", "/api/v1/users/me", signed_in=True),
         Endpoint("GET /products/{id}", f"/api/v1/products/{product_ids[0]}", signed_in=False),
@@ -119,7 +126,7 @@ def _endpoints(product_ids: list[str], scratch: Path) -> list[Endpoint]:
             "POST /orders",
             "/api/v1/orders",
             signed_in=True,
-            script=(str(ROOT / "benchmarks" / "checkout.lua"), str(ids_file)),
+            script=(str(ROOT / "benchmarks" / "checkout.lua"), str(ids_file), str(tokens_file)),
             writes=True,
         ),
     ]
@@ -249,12 +256,23 @@ def main() -> None:
     with throwaway_database(args.database_url) as database, TemporaryDirectory() as scratch:
         migrator.upgrade(database)
         settings = Settings(database_url=database, secret_key=SecretStr(KEY), _env_file=None)  # type: ignore[call-arg]
-        token, product_ids = asyncio.run(_prepare(settings))
-        endpoints = [e for e in _endpoints(product_ids, Path(scratch)) if args.only in e.label]
+        tokens, product_ids = asyncio.run(_prepare(settings))
+        token = tokens[0]
+        endpoints = [
+            e for e in _endpoints(product_ids, tokens, Path(scratch)) if args.only in e.label
+        ]
         env = os.environ | {
             "EMPORIUM_ENV": "production",
             "EMPORIUM_SECRET_KEY": KEY,
             "EMPORIUM_DATABASE_URL": database,
+            "EMPORIUM_PAYMENT_GATEWAY": "fake",
+            # The limiter counts every request, as in production, but the load's one
+            # address must not be refused: what is measured is the cost of counting.
+            "EMPORIUM_RATE_LIMIT_CATALOG": "999999999/60",
+            "EMPORIUM_RATE_LIMIT_ORDERS": "999999999/60",
+            # Both servers lock the customer and count their unpaid orders; the load's
+            # one customer places thousands.
+            "EMPORIUM_ORDER_MAX_PENDING": "1000000",
             "PYTHONPATH": str(ROOT),
         }
         emporium_port, reference_port = 18001, 18002

@@ -66,17 +66,21 @@ NEWEST_PRODUCTS = (
     "created_at, updated_at FROM products WHERE is_active "
     "ORDER BY created_at DESC, id DESC LIMIT $1"
 )
+# A customer's placements queue on a lock of their own, and count what they hold unpaid.
+LOCK_CUSTOMER = "SELECT pg_advisory_xact_lock($1)"
+COUNT_PENDING = "SELECT count(*) FROM orders WHERE customer_id = $1 AND status = 'pending_payment'"
 LOCK_PRODUCTS = (
-    "SELECT id, sku, name, price_minor, currency, stock, is_active, version FROM products "
-    "WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
+    "SELECT id, sku, name, price_minor, currency, stock, is_active, version, movements "
+    "FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
 )
 TAKE_STOCK = (
-    "UPDATE products SET stock = stock - $3, version = version + 1, updated_at = $4 "
-    "WHERE id = $1 AND version = $2"
+    "UPDATE products SET stock = stock - $3, version = version + 1, movements = movements + 1, "
+    "updated_at = $4 WHERE id = $1 AND version = $2"
 )
 RECORD_MOVEMENT = (
-    "INSERT INTO stock_movements (id, product_id, delta, stock_after, kind, reason, actor_id, "
-    "order_id, created_at) VALUES ($1, $2, $3, $4, 'order_reservation', 'order placed', $5, $6, $7)"
+    "INSERT INTO stock_movements (id, product_id, sequence, delta, stock_after, kind, reason, "
+    "actor_id, order_id, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, 'order_reservation', 'order placed', $6, $7, $8)"
 )
 INSERT_ORDER = (
     "INSERT INTO orders (id, customer_id, status, total_minor, currency, ship_name, ship_line1, "
@@ -93,6 +97,7 @@ ADDRESS_FIELDS = ["name", "line1", "line2", "city", "postal_code", "country"]
 VISIBLE_TEXT = re.compile(VISIBLE_TEXT_PATTERN)
 CURRENCY = os.environ.get("EMPORIUM_STORE_CURRENCY", "USD")
 PAYMENT_TIMEOUT = timedelta(seconds=int(os.environ.get("EMPORIUM_ORDER_PAYMENT_TIMEOUT", "1800")))
+MAX_PENDING = int(os.environ.get("EMPORIUM_ORDER_MAX_PENDING", "3"))
 CURSOR_KEY = hmac.new(KEY.encode(), b"emporium cursor v2", hashlib.sha256).digest()
 
 
@@ -264,6 +269,12 @@ async def place_order(request: Request) -> Response:
         if user is None:
             return _unauthorized()
         async with conn.transaction():
+            customer = claims["sub"]
+            await conn.execute(
+                LOCK_CUSTOMER, int.from_bytes(customer.bytes[8:], "big", signed=True)
+            )
+            if await conn.fetchval(COUNT_PENDING, customer) >= MAX_PENDING:
+                return _json({"code": "too_many_pending_orders"}, 409)
             rows = await conn.fetch(LOCK_PRODUCTS, list(wanted))
             found = {row["id"]: row for row in rows if row["is_active"]}
             if len(found) != len(wanted):
@@ -282,6 +293,7 @@ async def place_order(request: Request) -> Response:
                     (
                         _new_id(),
                         row["id"],
+                        row["movements"] + 1,
                         -wanted[row["id"]],
                         row["stock"] - wanted[row["id"]],
                         claims["sub"],

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     rate_limit_payments: RateSetting = "30/60"
     # How many orders one customer may hold unpaid at once: with the timeout above, the
     # most stock one account can keep from other buyers without paying.
-    order_max_pending: int = Field(3, ge=1, le=100)
+    order_max_pending: int = Field(3, ge=1, le=1_000_000)
     # Who takes the money. Only the built-in fake exists today (a real provider's
     # adapter plugs in behind the same port); production must name it on purpose.
     payment_gateway: Literal["fake"] | None = None

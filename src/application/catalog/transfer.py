@@ -32,6 +32,7 @@ class ImportRow:
     description: str
     price: str
     stock: str
+    is_active: bool | None = None  # None: unchanged (active when new)
     problem: str | None = None
 
 
@@ -80,6 +81,7 @@ class _Valid:
     description: str
     price: Money
     stock: int
+    is_active: bool | None
 
 
 def _batches(rows: Iterable[ImportRow], size: int) -> Iterator[list[ImportRow]]:
@@ -132,6 +134,7 @@ class ImportProductsHandler:
             description=clean_description(row.description),
             price=Money.parse(row.price, self._catalog.store_currency, field="price"),
             stock=_stock(row.stock),
+            is_active=row.is_active,
         )
 
     async def _write(self, rows: list[_Valid], cmd: ImportProducts, reason: str) -> _Plan:
@@ -174,6 +177,8 @@ class ImportProductsHandler:
                     store_currency=catalog.store_currency,
                     now=now,
                 )
+                if row.is_active is False:
+                    product.archive(now)
                 plan.created.append(product)
             changed = not is_new and _update(product, row, catalog.store_currency, now)
             if product.stock != row.stock:
@@ -194,15 +199,20 @@ class ImportProductsHandler:
 
 
 def _update(product: Product, row: _Valid, currency: Currency, now: datetime) -> bool:
-    """Brings the product's name, description and price to the row's; answers whether
-    anything changed (an unchanged product keeps its version)."""
-    before = (product.name, product.description, product.price)
+    """Brings the product's name, description, price and (when the row says) state to
+    the row's; answers whether anything changed (an unchanged product keeps its
+    version)."""
+    before = (product.name, product.description, product.price, product.is_active)
     if row.name != product.name:
         product.rename(row.name, now)
     if row.description != product.description:
         product.describe(row.description, now)
     product.reprice(row.price, currency, now)
-    return before != (product.name, product.description, product.price)
+    if row.is_active is True:
+        product.activate(now)
+    elif row.is_active is False:
+        product.archive(now)
+    return before != (product.name, product.description, product.price, product.is_active)
 
 
 class ExportProductsHandler:

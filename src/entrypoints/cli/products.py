@@ -20,9 +20,28 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="The catalog in bulk.", no_args_is_help=True)
 
-COLUMNS = ("sku", "name", "description", "price", "stock")
+COLUMNS = ("sku", "name", "description", "price", "stock", "is_active")
+# Columns a file may leave out: is_active (absent: unchanged, and active when new).
+OPTIONAL = frozenset({"is_active"})
 # What undecodable bytes become when read with errors="surrogateescape".
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP's CSV
+# injection). Such cells are written behind a "'", which import takes off again; a cell
+# already starting with "'"s before one gets one more, so every cell comes back exact.
+_FORMULA = re.compile("^'*[=+\\-@\t\r]")
+_ESCAPED = re.compile("^'+[=+\\-@\t\r]")
+# No line of a file is longer (a description is at most 5,000 characters): a file with
+# none, such as /dev/zero or a binary, is refused instead of read whole.
+MAX_LINE = 64 * 1024
+_BOOLEANS = {"true": True, "false": False}
+
+
+def spreadsheet_safe(cell: str) -> str:
+    return f"'{cell}" if _FORMULA.match(cell) else cell
+
+
+def _from_spreadsheet(cell: str) -> str:
+    return cell[1:] if _ESCAPED.match(cell) else cell
 
 
 class BadFile(Exception):
@@ -40,12 +59,12 @@ def read_rows(handle: IO[str]) -> Iterator["ImportRow"]:
     problem, to be reported with its line number like any other bad row."""
     from application.catalog.transfer import ImportRow
 
-    reader = csv.reader(handle)
+    reader = csv.reader(_lines(handle))
     header = next(reader, None)
     if header is None:
         raise BadFile(f"the file is empty: its first row must name the columns {','.join(COLUMNS)}")
     names = [name.strip().lower() for name in header]
-    missing = [c for c in COLUMNS if c not in names]
+    missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL]
     unknown = [n for n in names if n not in COLUMNS] + [n for n in COLUMNS if names.count(n) > 1]
     if missing or unknown:
         found = "; ".join(
@@ -57,7 +76,7 @@ def read_rows(handle: IO[str]) -> Iterator["ImportRow"]:
             if part
         )
         raise BadFile(f"line 1: {found} (the columns are {','.join(COLUMNS)})")
-    where = {column: names.index(column) for column in COLUMNS}
+    where = {column: names.index(column) for column in COLUMNS if column in names}
     next_line = reader.line_num + 1
     for fields in reader:
         line, next_line = next_line, reader.line_num + 1
@@ -68,8 +87,26 @@ def read_rows(handle: IO[str]) -> Iterator["ImportRow"]:
             problem = f"{len(fields)} fields, where the header has {len(names)}"
         elif any(_UNDECODABLE.search(field) for field in fields):
             problem = "bytes that are not UTF-8"
-        values = {c: fields[i] if i < len(fields) else "" for c, i in where.items()}
-        yield ImportRow(line=line, problem=problem, **values)
+        # A line break inside a quoted field, as spreadsheets write it (CRLF), is one.
+        values = {
+            c: _from_spreadsheet(fields[i].replace("\r\n", "\n")) if i < len(fields) else ""
+            for c, i in where.items()
+        }
+        active = values.pop("is_active", None)
+        is_active = None if active is None else _BOOLEANS.get(active.strip().lower())
+        if active is not None and is_active is None and problem is None:
+            problem = "is_active is true or false"
+        yield ImportRow(line=line, problem=problem, is_active=is_active, **values)
+
+
+def _lines(handle: IO[str]) -> Iterator[str]:
+    """The file's lines, each at most MAX_LINE characters long."""
+    number = 0
+    while line := handle.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) > MAX_LINE:
+            raise BadFile(f"line {number} is over {MAX_LINE} characters: is this a CSV file?")
+        yield line
 
 
 def _count_lines(path: Path) -> int:
@@ -87,12 +124,16 @@ def import_products(
     ] = False,
 ) -> None:
     """Add or update products by SKU from a CSV file whose header row names the columns
-    sku,name,description,price,stock. Bad rows are reported with their line and not
-    imported; the good ones are. Exit code 1 if any row was rejected."""
+    sku,name,description,price,stock and, optionally, is_active (true or false; absent,
+    an existing product keeps its state and a new one is active). Bad rows are reported
+    with their line and not imported; the good ones are. Exit code 1 if any row was
+    rejected."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from application.catalog.transfer import ImportProducts
 
+    if not file.is_file():
+        raise fail(f"{file} is not a regular file")
     totals = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
 
     async def work(container: "Container") -> None:
@@ -124,21 +165,26 @@ def import_products(
     try:
         run(work, audit=False)
     except BadFile as error:
-        raise fail(str(error)) from None
+        raise fail(f"{error}; the batches before it were imported") from None
     except csv.Error as error:
         raise fail(
             f"the file is not CSV I can read ({error}); the batches before it were imported"
         ) from None
     finally:  # what was done, even when a failure stopped it
-        if any(totals.values()):
-            summary = ", ".join(f"{count} {what}" for what, count in totals.items())
-            stderr.print(summary + (" (dry run: nothing written)" if dry_run else ""))
+        summary = ", ".join(f"{count} {what}" for what, count in totals.items())
+        stderr.print(summary + (" (dry run: nothing written)" if dry_run else ""))
     if totals["rejected"]:
         raise typer.Exit(1)
 
 
 def _csv_row(product: "Product") -> tuple[object, ...]:
-    return (product.sku, product.name, product.description, product.price.amount, product.stock)
+    texts = (product.sku.value, product.name, product.description)
+    return (
+        *map(spreadsheet_safe, texts),
+        product.price.amount,
+        product.stock,
+        str(product.is_active).lower(),
+    )
 
 
 @app.command()
@@ -156,7 +202,8 @@ def export(
     ] = None,
 ) -> None:
     """Every product, archived ones too, oldest first, streamed page by page. The CSV
-    imports back unchanged."""
+    imports back unchanged; a cell a spreadsheet would run as a formula is written
+    behind a "'", which the import takes off."""
     from application.catalog.transfer import ExportProducts
     from entrypoints.documents import product_document, to_json
 
