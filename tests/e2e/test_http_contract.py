@@ -130,3 +130,33 @@ async def test_the_liveness_probe_answers_at_the_edge_like_any_endpoint(
     refused = await client.post("/health/live")
     assert_problem(refused, 405, "method_not_allowed")
     assert refused.headers["allow"] == "GET, HEAD"
+
+
+async def test_head_answers_every_get_route_as_get_without_a_body(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/health/ready", f"{API}/products", "/openapi.json", "/docs"):
+        got, head = await client.get(path), await client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-length"] == str(len(got.content))
+        assert head.headers["content-type"] == got.headers["content-type"]
+    missing = await client.head(f"{API}/products/0190d4c6-0000-7000-8000-000000000000")
+    assert missing.status_code == 404 and missing.content == b""
+    assert (await client.head(f"{API}/auth/register")).status_code == 405
+
+
+async def test_bodies_the_parser_refuses_are_400_bad_request(client: httpx.AsyncClient) -> None:
+    json = {"Content-Type": "application/json"}
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"email": "\xff\xfe"}', b"9" * 5000):
+        response = await client.post(f"{API}/auth/register", content=body, headers=json)
+        assert_problem(response, 400, "bad_request")
+
+
+async def test_a_body_sent_to_an_operation_that_takes_none_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    order = f"{API}/orders/0190d4c6-0000-7000-8000-000000000000"
+    for path in (f"{order}/cancel", f"{order}/deliver"):
+        response = await client.post(path, json={"status": "paid"})
+        assert_problem(response, 422, "validation_error")
+        assert response.json()["errors"][0]["loc"] == ["body"]

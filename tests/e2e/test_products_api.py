@@ -282,7 +282,13 @@ async def test_an_archived_product_is_hidden_from_all_but_admins(
     shopper = bearer(customer["tokens"]["access_token"])
     assert_problem(await client.get(url), 404, "not_found")
     assert_problem(await client.get(url, headers=shopper), 404, "not_found")
-    assert (await client.get(url, headers=admin["headers"])).json()["is_active"] is False
+    # Deleted is gone, for admins too, unless they ask for it as the list does.
+    assert_problem(await client.get(url, headers=admin["headers"]), 404, "not_found")
+    asked = await client.get(url, params={"include_archived": "true"}, headers=admin["headers"])
+    assert asked.json()["is_active"] is False
+    for caller in ({}, shopper):
+        refused = await client.get(url, params={"include_archived": "true"}, headers=caller)
+        assert_problem(refused, 403, "forbidden")
     assert (await client.get(PRODUCTS)).json()["items"] == []
     assert_problem(
         await client.get(PRODUCTS, params={"include_archived": "true"}, headers=shopper),

@@ -13,7 +13,11 @@ from domain.shared.money import Currency
 from entrypoints.api import liveness
 from entrypoints.api.limits import Limits
 from entrypoints.api.liveness import LivenessProbeMiddleware
-from entrypoints.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from entrypoints.api.middleware import (
+    BodySizeLimitMiddleware,
+    HeadAsGetMiddleware,
+    RequestIdMiddleware,
+)
 from entrypoints.api.openapi import install_openapi
 from entrypoints.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from entrypoints.api.routers import auth, health, orders, products, users
@@ -93,6 +97,7 @@ def create_app(container: Container) -> FastAPI:
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LivenessProbeMiddleware)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, sees every answer
     return app

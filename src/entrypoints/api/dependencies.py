@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from dependency_injector import providers
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 
 from entrypoints.container import Container
 
@@ -21,3 +22,15 @@ def use(pick: Callable[[Container], providers.Provider[T]]) -> Any:
         return pick(container)()
 
     return Depends(dependency)
+
+
+async def _no_body(request: Request) -> None:
+    if await request.body():
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": "This operation takes no body", "type": "extra_forbidden"}]
+        )
+
+
+# On an operation that takes no body: one sent anyway is refused (422), not ignored, so a
+# client that meant something by it (``{"status": "paid"}``) learns it did nothing.
+NO_BODY = Depends(_no_body)

@@ -92,3 +92,24 @@ class BodySizeLimitMiddleware:
         )
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
+
+
+class HeadAsGetMiddleware:
+    """``HEAD`` answered as ``GET`` without the body, on every route (the headers,
+    ``Content-Length`` included, are the ``GET``'s): FastAPI's routes answer only the
+    methods they declare."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)

@@ -46,6 +46,7 @@ STATUS_BY_FAMILY: dict[type[DomainError], int] = {
 }
 # The codes of the answers the framework gives on its own (no route, no such method...).
 _FRAMEWORK_CODES = {
+    400: "bad_request",  # a body the parser refuses: invalid UTF-8, too deep, too long a number
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",

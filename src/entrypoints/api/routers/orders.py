@@ -47,7 +47,7 @@ from domain.orders import (
 from domain.shared.errors import Forbidden, NotFound, RateLimited, ServiceUnavailable
 from domain.shared.money import CurrencyMismatch
 from domain.users import User
-from entrypoints.api.dependencies import use
+from entrypoints.api.dependencies import NO_BODY, use
 from entrypoints.api.limits import per_user
 from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment
 from entrypoints.api.problems import raises
@@ -221,6 +221,7 @@ async def pay_order(
 
 @router.post(
     "/{order_id}/cancel",
+    dependencies=[NO_BODY],
     response_model=OrderOut,
     responses=raises(NotFound, InvalidTransition),
     summary="Cancel a pending or paid order (its customer or an admin)",
@@ -252,6 +253,7 @@ async def ship_order(
 
 @router.post(
     "/{order_id}/deliver",
+    dependencies=[NO_BODY],
     response_model=OrderOut,
     responses=raises(NotFound, Forbidden, InvalidTransition),
     summary="Mark a shipped order delivered (admins)",

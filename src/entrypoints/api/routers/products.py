@@ -32,7 +32,7 @@ from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimi
 from domain.shared.money import CurrencyMismatch
 from domain.users import User
 from entrypoints.api.conditional import etag, is_current, versions_matching
-from entrypoints.api.dependencies import use
+from entrypoints.api.dependencies import NO_BODY, use
 from entrypoints.api.limits import check_client, per_anonymous_client
 from entrypoints.api.pagination import Cursor, CursorCodec, Limit, integer, moment, search, text
 from entrypoints.api.problems import raises
@@ -130,11 +130,12 @@ async def list_products(
 @router.get(
     "/{product_id}",
     dependencies=[per_anonymous_client("catalog")],
-    responses=raises(NotFound, RateLimited)
+    responses=raises(NotFound, Forbidden, RateLimited)
     | {200: _TAGGED, 304: {"description": "The client's copy is current"} | _TAGGED},
     response_model=ProductOut,
     summary="One product",
-    description="Archived products are not found, except by admins. "
+    description="An archived (deleted) product is not found, unless an admin asks with "
+    "`include_archived=true` (anyone else gets 403), as the list does. "
     "Send the `ETag` back in `If-None-Match` to get a 304 while it is current.",
 )
 async def read_product(
@@ -142,17 +143,20 @@ async def read_product(
     user: OptionalUser,
     get_product: Annotated[GetProductHandler, use(lambda c: c.catalog.get_product)],
     if_none_match: Annotated[str | None, Header(max_length=MAX_TAGS_LENGTH)] = None,
+    include_archived: bool = False,
 ) -> Response:
-    return await _product_answer(get_product, product_id, user, if_none_match)
+    if include_archived and not is_admin(user):
+        raise Forbidden("Only admins may see archived products")
+    return await _product_answer(get_product, product_id, include_archived, if_none_match)
 
 
 async def _product_answer(
     get_product: GetProductHandler,
     product_id: UUID,
-    user: User | None,
+    include_archived: bool,
     if_none_match: str | None,
 ) -> Response:
-    product = await get_product(GetProduct(product_id, include_archived=is_admin(user)))
+    product = await get_product(GetProduct(product_id, include_archived=include_archived))
     if is_current(if_none_match, product.version):
         return Response(
             status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(product.version)}
@@ -164,8 +168,8 @@ class AnonymousProductRead(Route):
     """``GET /products/{id}`` for anonymous callers, the bulk of the catalog's busiest
     route, served ahead of the declared route above: FastAPI's per-request dependency
     solving and validation cost more CPU than the database read, and an anonymous read
-    needs neither. A request it cannot answer this simply (signed in, an id that is not
-    32 hex digits, an over-long ``If-None-Match``, HEAD) falls through to the declared
+    needs neither. A request it cannot answer this simply (signed in, a query string, an
+    id that is not 32 hex digits, an over-long ``If-None-Match``) falls through to the declared
     route, which validates it, answers it and documents the operation; both answer with
     ``_product_answer``."""
 
@@ -175,7 +179,7 @@ class AnonymousProductRead(Route):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         simple = scope["type"] == "http" and scope["method"] == "GET"
-        if simple and _anonymous_with_short_tags(scope["headers"]):
+        if simple and not scope["query_string"] and _anonymous_with_short_tags(scope["headers"]):
             match, child_scope = super().matches(scope)
             if match is Match.FULL:
                 return match, child_scope
@@ -188,7 +192,7 @@ class AnonymousProductRead(Route):
         return await _product_answer(
             container.catalog.get_product(),
             request.path_params["product_id"],
-            None,
+            False,
             request.headers.get("if-none-match"),
         )
 
@@ -273,6 +277,7 @@ async def adjust_stock(
 @admin_router.delete(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[NO_BODY],
     responses=raises(NotFound),
     summary="Archive a product (admins); orders keep their copy of it",
 )
