@@ -1,12 +1,18 @@
 """emporium orders, through Typer's runner, on SQLite and PostgreSQL: the demo's orders
 listed, shipped, cancelled and expired as an operator would."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from typer.testing import CliRunner
 
+from adapters.payments.fake import Entry
+from adapters.sqlalchemy.engine import create_engine
+from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
+from domain.shared.money import Currency, Money
 from tests.e2e.test_products_cli import emporium, runner  # noqa: F401 (the fixture)
 
 
@@ -90,3 +96,29 @@ def test_expire_cancels_what_is_due_once(
     expired = {o["id"]: o for o in orders(runner)}[pending["id"]]
     assert (expired["status"], expired["cancellation_reason"]) == ("cancelled", "payment_timeout")
     assert "0 unpaid orders expired" in emporium(runner, "orders", "expire").stderr
+
+
+def test_payments_reconcile_reports_and_fixes_a_charge_the_shop_never_recorded(
+    runner: CliRunner,  # noqa: F811
+    seeded: list[dict],  # type: ignore[type-arg]
+    database: str,
+) -> None:
+    clean = emporium(runner, "payments", "reconcile")
+    assert clean.exit_code == 0, clean.output
+    assert "0 mismatches" in clean.stderr and clean.stdout == ""
+    stray = Entry(str(uuid4()), "charge", True, "ch_stray", Money(1999, Currency("USD")))
+    asyncio.run(_write_books(database, stray))
+    found = emporium(runner, "payments", "reconcile")
+    assert found.exit_code == 1
+    assert found.stdout.startswith("MISMATCH\tunknown_charge\tcharge ch_stray of 19.99 USD")
+    fixed = emporium(runner, "payments", "reconcile", "--fix")
+    assert fixed.exit_code == 0 and fixed.stdout.startswith("fixed\tunknown_charge")
+    assert emporium(runner, "payments", "reconcile").exit_code == 0
+
+
+async def _write_books(database: str, entry: Entry) -> None:
+    engine = create_engine(database)
+    try:
+        await SqlGatewayBooks(engine).write(entry)
+    finally:
+        await engine.dispose()
