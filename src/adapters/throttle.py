@@ -1,7 +1,7 @@
 """Request counters: a fixed window per key that opens at its first count. The sign-in
 throttle counts password checks; the rate limiter counts requests against a quota.
 
-Three keys count each attempt: the account from this client address (the tight limit,
+For sign-in, three keys count each attempt: the account from this client address (the tight limit,
 so one address guessing one account is stopped quickly), the account from every
 address (a looser limit, against guessing spread over many addresses), and the client
 address (against one address trying many accounts). An attacker elsewhere therefore
