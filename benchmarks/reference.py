@@ -48,7 +48,8 @@ from entrypoints.api.schemas.common import VISIBLE_TEXT_PATTERN
 
 KEY = os.environ["EMPORIUM_SECRET_KEY"]
 DATABASE = os.environ["EMPORIUM_DATABASE_URL"].replace("postgresql+asyncpg", "postgresql")
-POOL_SIZE = int(os.environ.get("EMPORIUM_DATABASE_POOL_SIZE", "20"))
+# As many connections as Emporium's worker holds: its writing and read-only pools.
+POOL_SIZE = 2 * int(os.environ.get("EMPORIUM_DATABASE_POOL_SIZE", "5"))
 REQUIRED = ["sub", "role", "iat", "exp", "jti", "iss", "aud", "type", "ver"]
 LEEWAY = 5
 USER_BY_ID = (

@@ -32,9 +32,11 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
-    # Connections per engine per process (one engine writes, one reads), all opened and
-    # kept: requests beyond them wait for one instead of churning new connections.
-    database_pool_size: int = Field(20, ge=1, le=200)
+    # Connections per engine per worker process (one engine writes, one reads: twice
+    # this in all), kept open: requests beyond them wait their turn. Sized to what one
+    # event loop keeps busy, not to the number of clients, so that several workers, the
+    # CLI and migrations fit a default PostgreSQL (max_connections 100).
+    database_pool_size: int = Field(5, ge=1, le=200)
     secret_key: SecretStr | None = None
     # Where development keeps its generated key, shared by workers and restarts.
     secret_key_file: Path = Path(".emporium-secret-key")

@@ -32,7 +32,7 @@ from tests.integration.orders import Wired
 
 pytestmark = pytest.mark.postgres
 
-CONNECTIONS = 40
+CONNECTIONS = 20  # leaves room on a default PostgreSQL (100) for whatever else uses it
 
 
 @pytest.fixture
