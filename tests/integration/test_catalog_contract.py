@@ -97,6 +97,23 @@ async def test_a_stale_save_is_refused(make_uow: MakeUow) -> None:
             await uow.products.save(mug)  # still at version 1
 
 
+async def test_a_batch_with_one_stale_row_is_refused_whole(make_uow: MakeUow) -> None:
+    mug, cup = product("MUG-001"), product("CUP-002")
+    await add(make_uow, mug, cup)
+    async with make_uow() as uow:
+        moved = await uow.products.get(cup.id)
+        assert moved is not None
+        await uow.products.save(moved)  # the cup is at version 2 now
+        await uow.commit()
+    mug.rename("Renamed", mug.updated_at)
+    async with make_uow() as uow:
+        with pytest.raises(ConcurrentUpdate):
+            await uow.products.save_many([mug, cup])  # the cup still at version 1
+    async with make_uow(read_only=True) as uow:
+        stored = await uow.products.get(mug.id)
+    assert stored is not None and stored.name == "Mug" and stored.version == 1
+
+
 @pytest.mark.parametrize("sort", list(ProductSort))
 async def test_pages_in_every_sort_hold_every_product_once(
     make_uow: MakeUow, sort: ProductSort

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Dialect, Executable
+from sqlalchemy import Delete, Dialect, Executable, Insert, Update, literal_column
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -37,6 +37,14 @@ def _compiled(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) ->
     # ``keys`` are the columns an INSERT or UPDATE without values writes: those of its rows.
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
     return _Compiled(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
+
+
+@cache
+def _counted(statement: Executable) -> Executable:
+    """An UPDATE or DELETE that returns a row for each row it writes. Cached, so that a
+    statement built once stays one statement, compiled once."""
+    assert isinstance(statement, Update | Delete), "only a write has rows to count"
+    return statement.returning(literal_column("1"))
 
 
 @contextmanager
@@ -78,18 +86,25 @@ class Statements:
             status = await self._driver.execute(compiled.sql, *compiled.arguments(parameters))
         return int(status.rpartition(" ")[2])  # "UPDATE 1", "INSERT 0 1"
 
-    async def execute_many(self, statement: Executable, rows: Sequence[Row]) -> int | None:
+    async def execute_many(self, statement: Executable, rows: Sequence[Row]) -> int:
         """Runs the statement once per row, in one round trip; the number of rows it
-        wrote where the database says (a single row, or SQLite), else None."""
+        wrote. (The driver's batch counts nothing, so an UPDATE or DELETE is sent
+        returning a row per row it writes, and those are counted.)"""
         if len(rows) <= 1:
             return await self.execute(statement, rows[0]) if rows else 0
-        if self._driver is None:
-            result = await self.conn.execute(statement, list(rows))
-            return result.rowcount if self.conn.dialect.supports_sane_multi_rowcount else None
-        compiled = self._compiled(statement, tuple(rows[0]))
+        if self._driver is None:  # SQLite counts a batch's rows
+            return (await self.conn.execute(statement, list(rows))).rowcount
+        if isinstance(statement, Insert):  # every row is written, or it raises
+            compiled = self._compiled(statement, tuple(rows[0]))
+            with _as_integrity_error(compiled):
+                await self._driver.executemany(compiled.sql, [compiled.arguments(r) for r in rows])
+            return len(rows)
+        compiled = self._compiled(_counted(statement), tuple(rows[0]))
         with _as_integrity_error(compiled):
-            await self._driver.executemany(compiled.sql, [compiled.arguments(r) for r in rows])
-        return None
+            written = await self._driver.fetchmany(
+                compiled.sql, [compiled.arguments(r) for r in rows]
+            )
+        return len(written)
 
     def _compiled(self, statement: Executable, keys: tuple[str, ...]) -> _Compiled:
         return _compiled(statement, self.conn.dialect, keys)

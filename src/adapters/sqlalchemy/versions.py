@@ -27,9 +27,7 @@ async def save_versioned(
 ) -> None:
     """Runs ``statement`` (``… WHERE id = … AND version = :read_version``) once per row
     of ``batch``, then advances each aggregate's version and tracks it for its events."""
-    written = await statements.execute_many(statement, rows)
-    # Not every driver counts the rows of a batch; the rows were read for update.
-    if written is not None and written != len(rows):
+    if await statements.execute_many(statement, rows) != len(rows):
         raise ConcurrentUpdate(f"The {what} changed meanwhile; try again")
     for aggregate in batch:
         aggregate.version += 1
