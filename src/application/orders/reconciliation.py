@@ -12,6 +12,7 @@ from application.orders.shared import Orders, Refunds
 from domain.orders import Payment, PaymentStatus
 
 _CHARGED = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED)
+_DUE_BACK = (PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,5 +125,3 @@ class ReconcilePayments:
                 )
         return found
 
-
-_DUE_BACK = (PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED)
