@@ -124,4 +124,3 @@ class ReconcilePayments:
                     Mismatch("pending_attempt", f"payment {payment.id} was never recorded", fix)
                 )
         return found
-
