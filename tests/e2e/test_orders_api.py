@@ -359,7 +359,7 @@ async def test_a_crash_in_the_middle_of_placement_leaves_nothing(
     client: httpx.AsyncClient, container: Container, admin: dict, customer: dict
 ) -> None:
     mug = await _product(client, admin)
-    real = container.core.uow
+    real = container.orders.uow
 
     def crashing_uow() -> object:
         uow = real()
@@ -377,11 +377,11 @@ async def test_a_crash_in_the_middle_of_placement_leaves_nothing(
         uow.__aenter__ = aenter  # type: ignore[method-assign]
         return uow
 
-    container.core.uow.override(providers.Callable(crashing_uow))
+    container.orders.uow.override(providers.Callable(crashing_uow))
     try:
         response = await _order(client, customer, (mug, 4))
     finally:
-        container.core.uow.reset_override()
+        container.orders.uow.reset_override()
     assert response.status_code == 500
     assert await _stock(client, mug) == 10
     assert (await client.get(ORDERS, headers=_headers(customer))).json()["items"] == []

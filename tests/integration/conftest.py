@@ -9,6 +9,7 @@ from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from application.users.ports import UsersUnitOfWork
 from tests.fakes import EventLog
+from tests.units_of_work import MEMORY, SQL
 
 MakeUow = Callable[..., UsersUnitOfWork]
 
@@ -34,7 +35,9 @@ async def make_uow(backend: str | None, events: EventLog) -> AsyncIterator[MakeU
         store = MemoryStore()
         yield (
             lambda read_only=False: (
-                MemoryReader(store) if read_only else MemoryUnitOfWork(store, events)
+                MemoryReader(store, MEMORY)
+                if read_only
+                else MemoryUnitOfWork(store, MEMORY, events)
             )
         )
         return
@@ -42,7 +45,7 @@ async def make_uow(backend: str | None, events: EventLog) -> AsyncIterator[MakeU
     try:
         yield (
             lambda read_only=False: (
-                SqlReader(read_engine) if read_only else SqlUnitOfWork(engine, events)
+                SqlReader(read_engine, SQL) if read_only else SqlUnitOfWork(engine, SQL, events)
             )
         )
     finally:

@@ -18,6 +18,7 @@ from entrypoints.container import Container
 from entrypoints.settings import Settings
 from tests.factories import UserFactory
 from tests.fakes import FakeClock
+from tests.units_of_work import override_units_of_work
 
 HOME = AddressRequest("Alice", "1 Main St", "Springfield", "12345", "US")
 
@@ -37,8 +38,7 @@ class Wired:
             Settings(secret_key=SecretStr("k" * 32), order_max_pending=max_pending, _env_file=None)  # type: ignore[call-arg]
         )
         container.core.clock.override(providers.Object(self.clock))
-        container.core.uow.override(providers.Factory(make_uow))
-        container.core.read_uow.override(providers.Factory(make_uow, read_only=True))
+        override_units_of_work(container, make_uow, lambda: make_uow(read_only=True))
         container.orders.gateway.override(providers.Object(gateway(self.books)))
         catalog, orders = container.catalog, container.orders
         self.create, self.get = catalog.create_product(), catalog.get_product()

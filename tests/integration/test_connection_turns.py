@@ -10,6 +10,7 @@ from adapters.sqlalchemy import unit_of_work
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlReader
 from domain.shared.errors import ServiceUnavailable
+from tests.units_of_work import SQL
 
 pytestmark = pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
@@ -21,7 +22,7 @@ async def reader(backend: str) -> AsyncIterator[Callable[[], SqlReader]]:
     """Readers sharing one connection, and one turn for it."""
     engine = create_engine(backend, read_only=True, pool_size=1, max_overflow=0)
     turns = asyncio.Semaphore(1)
-    yield lambda: SqlReader(engine, turns)
+    yield lambda: SqlReader(engine, SQL, turns)
     await engine.dispose()
 
 

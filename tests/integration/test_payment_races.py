@@ -29,6 +29,7 @@ from domain.orders import (
 from domain.shared.errors import ServiceUnavailable
 from tests.fakes import EventLog
 from tests.integration.orders import Wired
+from tests.units_of_work import SQL
 
 ORDERS = 12
 # What a racing pay request may be told; anything else (a 500) fails the test.
@@ -54,7 +55,7 @@ async def shop(database: str) -> AsyncIterator[Wired]:
     reader = create_engine(database, pool_size=4, read_only=True)
 
     def make_uow(read_only: bool = False) -> SqlReader:
-        return SqlReader(reader) if read_only else SqlUnitOfWork(engine, EventLog())
+        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EventLog())
 
     yield Wired(make_uow, SqlGatewayBooks(engine), SlowGateway)
     await engine.dispose()

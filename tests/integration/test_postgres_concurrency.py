@@ -18,6 +18,7 @@ from application.users.sessions import RefreshSession, SessionIssuer
 from domain.users import LastAdmin, Role
 from tests.factories import UserFactory
 from tests.fakes import EventLog, FakeClock
+from tests.units_of_work import SQL
 
 pytestmark = pytest.mark.postgres
 
@@ -34,19 +35,19 @@ async def engine(postgres_db: str) -> AsyncIterator[AsyncEngine]:
 async def test_concurrent_demotions_never_remove_every_admin(engine: AsyncEngine) -> None:
     clock = FakeClock()
     admins = [UserFactory(admin=True) for _ in range(RACERS)]
-    async with SqlUnitOfWork(engine, EventLog()) as uow:
+    async with SqlUnitOfWork(engine, SQL, EventLog()) as uow:
         for admin in admins:
             await uow.users.add(admin)
         await uow.commit()
 
     # One use case, as the container builds it; each call opens its own unit of work.
-    demote = UpdateAccount(uow=lambda: SqlUnitOfWork(engine, EventLog()), clock=clock)
+    demote = UpdateAccount(uow=lambda: SqlUnitOfWork(engine, SQL, EventLog()), clock=clock)
     results = await asyncio.gather(
         *(demote(UpdateUser(a.id, role=Role.CUSTOMER)) for a in admins), return_exceptions=True
     )
 
     assert [type(r) for r in results if isinstance(r, BaseException)] == [LastAdmin]
-    async with SqlUnitOfWork(engine, EventLog()) as uow:
+    async with SqlUnitOfWork(engine, SQL, EventLog()) as uow:
         assert await uow.users.count_active_admins() == 1
 
 
@@ -62,13 +63,13 @@ async def test_one_refresh_token_used_twice_at_once_rotates_only_once(engine: As
     )
     sessions = SessionIssuer(tokens=tokens, ids=Uuid7Generator(), clock=clock)
     user = UserFactory()
-    async with SqlUnitOfWork(engine, EventLog()) as uow:
+    async with SqlUnitOfWork(engine, SQL, EventLog()) as uow:
         await uow.users.add(user)
         pair = await sessions.issue(uow, user)
         await uow.commit()
 
     refresh = RefreshSession(
-        uow=lambda: SqlUnitOfWork(engine, EventLog()),
+        uow=lambda: SqlUnitOfWork(engine, SQL, EventLog()),
         sessions=sessions,
         clock=clock,
         reuse_grace=timedelta(seconds=10),

@@ -9,6 +9,7 @@ from domain.users import User
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 from tests.fakes import EventLog, FakeClock, FakeHasher
+from tests.units_of_work import MEMORY, override_units_of_work
 
 
 class InMemory:
@@ -26,8 +27,7 @@ class InMemory:
             Settings(secret_key=SecretStr("k" * 32), refresh_token_ttl=3600, _env_file=None)  # type: ignore[call-arg]
         )
         core.clock.override(providers.Object(self.clock))
-        core.uow.override(providers.Factory(MemoryUnitOfWork, self.store, self.events))
-        core.read_uow.override(providers.Factory(MemoryReader, self.store))
+        override_units_of_work(container, self.uow, lambda: MemoryReader(self.store, MEMORY))
         container.users.hasher.override(providers.Object(self.hasher))
         self.books = MemoryGatewayBooks()
         container.orders.gateway.override(
@@ -35,7 +35,7 @@ class InMemory:
         )
 
     def uow(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, self.events)
+        return MemoryUnitOfWork(self.store, MEMORY, self.events)
 
 
 class Accounts(InMemory):

@@ -32,13 +32,13 @@ async def test_an_email_registered_in_another_case_is_taken(accounts: Accounts) 
     await accounts.register(Register("ada@example.com", PASSWORD, "Ada"))
     with pytest.raises(EmailTaken):
         await accounts.register(Register("ADA@example.COM", PASSWORD, "Impostor"))
-    assert len(accounts.store.users) == 1
+    assert len(accounts.store["users"]) == 1
 
 
 async def test_a_short_password_is_refused_and_nothing_is_stored(accounts: Accounts) -> None:
     with pytest.raises(InvalidValue):
         await accounts.register(Register("ada@example.com", "short", "Ada"))
-    assert accounts.store.users == {}
+    assert accounts.store["users"] == {}
 
 
 async def test_updating_the_profile_renames_the_user(accounts: Accounts) -> None:

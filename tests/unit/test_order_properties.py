@@ -55,23 +55,23 @@ class Shop(RuleBasedStateMachine):
         lines = tuple(LineRequest(pid, n) for pid, n in wanted.items())
         self._try(self.shop.place(PlaceOrder(CUSTOMER, lines, HOME)))
 
-    @precondition(lambda self: self.shop.store.orders)
+    @precondition(lambda self: self.shop.store["orders"])
     @rule(pick=st.integers(0, 1000), token=st.sampled_from(["tok_visa", "tok_chargeDeclined"]))
     def pay(self, pick: int, token: str) -> None:
         self._try(self.shop.pay(PayOrder(CUSTOMER, self._order(pick), token)))
 
-    @precondition(lambda self: self.shop.store.orders)
+    @precondition(lambda self: self.shop.store["orders"])
     @rule(pick=st.integers(0, 1000), by_admin=st.booleans())
     def cancel(self, pick: int, by_admin: bool) -> None:
         actor = ADMIN if by_admin else CUSTOMER
         self._try(self.shop.cancel(CancelOrder(actor, self._order(pick))))
 
-    @precondition(lambda self: self.shop.store.orders)
+    @precondition(lambda self: self.shop.store["orders"])
     @rule(pick=st.integers(0, 1000))
     def ship(self, pick: int) -> None:
         self._try(self.shop.fulfil(ShipOrder(ADMIN, self._order(pick), "T")))
 
-    @precondition(lambda self: self.shop.store.orders)
+    @precondition(lambda self: self.shop.store["orders"])
     @rule(pick=st.integers(0, 1000))
     def deliver(self, pick: int) -> None:
         self._try(self.shop.fulfil(DeliverOrder(ADMIN, self._order(pick))))
@@ -88,13 +88,13 @@ class Shop(RuleBasedStateMachine):
         run(self.shop.upkeep())
 
     def _order(self, pick: int):  # type: ignore[no-untyped-def]
-        ids = sorted(self.shop.store.orders)
+        ids = sorted(self.shop.store["orders"])
         return ids[pick % len(ids)]
 
     @invariant()
     def stock_and_live_orders_account_for_every_unit(self) -> None:
         held = dict.fromkeys(self.expected, 0)
-        for order in self.shop.store.orders.values():
+        for order in self.shop.store["orders"].values():
             if order.status in LIVE:
                 for line in order.lines:
                     held[line.product_id] += line.quantity
@@ -104,15 +104,15 @@ class Shop(RuleBasedStateMachine):
             assert stock + held[product_id] == expected
             ledger = sum(
                 m.delta
-                for m in self.shop.store.stock_movements.values()
+                for m in self.shop.store["stock_movements"].values()
                 if m.product_id == product_id
             )
             assert ledger == stock
 
     @invariant()
     def paid_money_is_kept_only_by_live_paid_orders(self) -> None:
-        for payment in self.shop.store.payments.values():
-            order = self.shop.store.orders[payment.order_id]
+        for payment in self.shop.store["payments"].values():
+            order = self.shop.store["orders"][payment.order_id]
             if payment.status.value == "succeeded":
                 assert order.status in LIVE - {OrderStatus.PENDING_PAYMENT}
             if order.status is OrderStatus.CANCELLED:

@@ -92,7 +92,7 @@ async def test_placing_an_order_reserves_the_stock_of_every_line_and_snapshots_i
         (str(mug.sku), "19.99", 3),
         (str(cup.sku), "2.50", 5),
     ]
-    movements = [m for m in checkout.store.stock_movements.values() if m.order_id == placed.id]
+    movements = [m for m in checkout.store["stock_movements"].values() if m.order_id == placed.id]
     assert sorted(m.delta for m in movements) == [-5, -3]
     assert {m.kind.value for m in movements} == {"order_reservation"}
 
@@ -113,7 +113,7 @@ async def test_not_enough_stock_for_one_line_reserves_nothing_and_names_what_is_
         await place(checkout, (mug, 3), (cup, 5))
     assert refused.value.left == {str(cup.sku): 2}
     assert (await stock(checkout, mug), await stock(checkout, cup)) == (10, 2)
-    assert checkout.store.orders == {}
+    assert checkout.store["orders"] == {}
 
 
 async def test_an_unknown_or_archived_product_is_named(checkout: Checkout) -> None:
@@ -210,7 +210,7 @@ async def test_paying_charges_the_total_once_and_records_the_payment(checkout: C
     mug = await product(checkout, 10, "5.00")
     paid = await pay(checkout, await place(checkout, (mug, 2)))
     assert paid.status is OrderStatus.PAID and paid.payment_expires_at is None
-    (payment,) = checkout.store.payments.values()
+    (payment,) = checkout.store["payments"].values()
     assert (payment.status, payment.amount.amount) == (PaymentStatus.SUCCEEDED, "10.00")
     assert len(checkout.charges()) == 1
     with pytest.raises(InvalidTransition):
@@ -230,7 +230,7 @@ async def test_a_declined_payment_leaves_the_order_pending_and_a_new_attempt_may
     ).status is OrderStatus.PENDING_PAYMENT
     paid = await pay(checkout, placed, "tok_mastercard")
     assert paid.status is OrderStatus.PAID
-    statuses = sorted(p.status.value for p in checkout.store.payments.values())
+    statuses = sorted(p.status.value for p in checkout.store["payments"].values())
     assert statuses == ["declined", "succeeded"]
 
 
@@ -239,7 +239,7 @@ async def test_an_unknown_payment_token_is_refused_and_changes_nothing(checkout:
     placed = await place(checkout, (mug, 1))
     with pytest.raises(InvalidValue):
         await pay(checkout, placed, "tok_nonsense")
-    (attempt,) = checkout.store.payments.values()
+    (attempt,) = checkout.store["payments"].values()
     assert attempt.status is PaymentStatus.FAILED and checkout.charges() == []
     assert (await checkout.get_order(GetOrder(ALICE, placed.id))).version == placed.version
     assert (await pay(checkout, placed)).status is OrderStatus.PAID
@@ -258,7 +258,7 @@ async def test_a_gateway_that_does_not_answer_leaves_the_order_pending(checkout:
     assert (
         await checkout.get_order(GetOrder(ALICE, placed.id))
     ).status is OrderStatus.PENDING_PAYMENT
-    (attempt,) = checkout.store.payments.values()
+    (attempt,) = checkout.store["payments"].values()
     assert attempt.status is PaymentStatus.FAILED
 
 
@@ -280,7 +280,7 @@ async def test_cancelling_a_paid_order_refunds_it(checkout: Checkout) -> None:
     cancelled = await checkout.cancel(CancelOrder(ADMIN, paid.id))
     assert cancelled.cancellation_reason is CancellationReason.ADMIN
     assert await stock(checkout, mug) == 10
-    (payment,) = checkout.store.payments.values()
+    (payment,) = checkout.store["payments"].values()
     assert payment.status is PaymentStatus.REFUNDED and payment.refund_id in checkout.refunds()
 
 
@@ -294,11 +294,11 @@ async def test_a_refund_the_gateway_missed_is_settled_by_the_upkeep(checkout: Ch
 
     checkout.gateway.refund = down  # type: ignore[method-assign,assignment]
     await checkout.cancel(CancelOrder(ALICE, paid.id))
-    (payment,) = checkout.store.payments.values()
+    (payment,) = checkout.store["payments"].values()
     assert payment.status is PaymentStatus.REFUND_PENDING
     checkout.gateway.refund = refund  # type: ignore[method-assign]
     assert (await checkout.upkeep()).refunds_settled == 1
-    (payment,) = checkout.store.payments.values()
+    (payment,) = checkout.store["payments"].values()
     assert payment.status is PaymentStatus.REFUNDED
 
 
@@ -352,7 +352,7 @@ async def test_a_charge_that_comes_back_to_a_cancelled_order_is_refunded(
     checkout.gateway.charge = slow_charge  # type: ignore[method-assign,assignment]
     with pytest.raises(InvalidTransition):
         await pay(checkout, placed)
-    (payment,) = checkout.store.payments.values()
+    (payment,) = checkout.store["payments"].values()
     assert payment.status is PaymentStatus.REFUNDED
     assert await stock(checkout, mug) == 10
     final = await checkout.get_order(GetOrder(ALICE, placed.id))
@@ -371,7 +371,7 @@ async def test_the_same_key_and_request_replays_the_first_answer(checkout: Check
         )
     )
     assert again == Replay(order_json(first))
-    assert len(checkout.store.orders) == 1 and await stock(checkout, mug) == 9
+    assert len(checkout.store["orders"]) == 1 and await stock(checkout, mug) == 9
 
 
 async def test_the_same_key_for_another_request_is_refused(checkout: Checkout) -> None:
@@ -385,7 +385,7 @@ async def test_keys_belong_to_their_user(checkout: Checkout) -> None:
     mug = await product(checkout, 10)
     await place(checkout, (mug, 1), key="k1")
     await place(checkout, (mug, 1), key="k1", actor=BOB)
-    assert len(checkout.store.orders) == 2
+    assert len(checkout.store["orders"]) == 2
 
 
 async def test_a_key_in_progress_is_refused_and_a_failed_request_frees_it(
@@ -394,7 +394,7 @@ async def test_a_key_in_progress_is_refused_and_a_failed_request_frees_it(
     mug = await product(checkout, 1)
     with pytest.raises(OutOfStock):
         await place(checkout, (mug, 2), key="k1")
-    assert checkout.store.idempotency_keys == {}
+    assert checkout.store["idempotency_keys"] == {}
     charge = checkout.gateway.charge
     placed = await place(checkout, (mug, 1))
 

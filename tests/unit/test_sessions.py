@@ -206,7 +206,7 @@ async def test_an_access_token_of_a_deleted_user_is_refused(accounts: Accounts) 
     user = UserFactory()
     await accounts.add(user)
     pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
-    accounts.store.users.clear()
+    accounts.store["users"].clear()
     with pytest.raises(InvalidToken):
         await accounts.authorize(Authorize(pair.access_token))
 
@@ -237,4 +237,4 @@ async def test_signing_in_clears_away_the_users_expired_refresh_tokens(accounts:
         await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
     accounts.clock.advance(3600)
     await accounts.authenticate(SignIn(user.email.value, PASSWORD, CLIENT))
-    assert len(accounts.store.refresh_tokens) == 1
+    assert len(accounts.store["refresh_tokens"]) == 1

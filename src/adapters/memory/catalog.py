@@ -4,7 +4,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from uuid import UUID
 
-from adapters.memory.writes import Writes
+from adapters.memory.writes import Repositories, Writes
 from application.catalog.ports import ProductQuery, sort_key
 from domain.catalog import Product, Sku, SkuTaken, StockMovement
 from domain.shared.aggregate import Aggregate
@@ -111,7 +111,13 @@ class MemoryProductRepository(Writes):
 
 
 class MemoryStockMovementRepository(Writes):
-    def __init__(self, movements: dict[UUID, StockMovement], *, writable: bool) -> None:
+    def __init__(
+        self,
+        movements: dict[UUID, StockMovement],
+        _track: Callable[[Aggregate], None],
+        *,
+        writable: bool,
+    ) -> None:
         super().__init__(writable)
         self._movements = movements
 
@@ -133,3 +139,9 @@ class MemoryStockMovementRepository(Writes):
         if after is not None:
             found = [m for m in found if m.sequence < after[0]]
         return found[:limit]
+
+
+REPOSITORIES: Repositories = {
+    "products": MemoryProductRepository,
+    "stock_movements": MemoryStockMovementRepository,
+}

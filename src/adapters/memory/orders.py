@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from adapters.memory.writes import Writes
+from adapters.memory.writes import Repositories, Writes
 from application.orders.ports import IdempotencyRecord, OrderQuery
 from domain.orders import Order, OrderStatus, Payment, PaymentInProgress, PaymentStatus
 from domain.shared.aggregate import Aggregate
@@ -73,7 +73,9 @@ class MemoryOrderRepository(Writes):
 
 
 class MemoryPaymentRepository(Writes):
-    def __init__(self, payments: dict[UUID, Payment], *, writable: bool) -> None:
+    def __init__(
+        self, payments: dict[UUID, Payment], _track: Callable[[Aggregate], None], *, writable: bool
+    ) -> None:
         super().__init__(writable)
         self._payments = payments
 
@@ -119,7 +121,11 @@ _LIVE = (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)
 
 class MemoryIdempotencyRepository(Writes):
     def __init__(
-        self, records: dict[tuple[UUID, str], IdempotencyRecord], *, writable: bool
+        self,
+        records: dict[tuple[UUID, str], IdempotencyRecord],
+        _track: Callable[[Aggregate], None],
+        *,
+        writable: bool,
     ) -> None:
         super().__init__(writable)
         self._records = records
@@ -161,3 +167,10 @@ def _free_for(held: IdempotencyRecord, record: IdempotencyRecord, now: datetime)
     the same request asks again."""
     abandoned = held.body is None and held.locked_until <= now
     return held.expires_at <= now or (abandoned and held.fingerprint == record.fingerprint)
+
+
+REPOSITORIES: Repositories = {
+    "orders": MemoryOrderRepository,
+    "payments": MemoryPaymentRepository,
+    "idempotency_keys": MemoryIdempotencyRepository,
+}

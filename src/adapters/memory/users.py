@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from adapters.memory.writes import Writes
+from adapters.memory.writes import Repositories, Writes
 from application.users.commands import ListUsers
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ConcurrentUpdate
@@ -70,7 +70,13 @@ class MemoryUserRepository(Writes):
 
 
 class MemoryRefreshTokenRepository(Writes):
-    def __init__(self, tokens: dict[UUID, RefreshToken], *, writable: bool) -> None:
+    def __init__(
+        self,
+        tokens: dict[UUID, RefreshToken],
+        _track: Callable[[Aggregate], None],
+        *,
+        writable: bool,
+    ) -> None:
         super().__init__(writable)
         self._tokens = tokens
 
@@ -102,3 +108,9 @@ class MemoryRefreshTokenRepository(Writes):
         for token in list(self._tokens.values()):
             if token.user_id == user_id and token.is_expired(now):
                 del self._tokens[token.id]
+
+
+REPOSITORIES: Repositories = {
+    "users": MemoryUserRepository,
+    "refresh_tokens": MemoryRefreshTokenRepository,
+}

@@ -22,19 +22,17 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     and_,
-    any_,
     bindparam,
     insert,
     select,
-    tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
-from adapters.sqlalchemy.statements import Statements
+from adapters.sqlalchemy.queries import after_parameters, after_position, like_pattern
+from adapters.sqlalchemy.statements import Repositories, Statements, one_of
 from adapters.sqlalchemy.versions import save_versioned
 from application.catalog.commands import ProductSort
 from application.catalog.ports import ProductQuery
@@ -120,13 +118,19 @@ _PRODUCT = [
 ]  # fmt: skip
 # The read of every product page.
 _PRODUCT_BY_ID = select(*_PRODUCT).where(products.c.id == bindparam("product_id"))
-# An order's products, in id order (PostgreSQL: one statement whatever their number).
-_BY_IDS = (
-    select(*_PRODUCT)
-    .where(products.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Uuid))))
-    .order_by(products.c.id)
-)
-_BY_IDS_FOR_UPDATE = _BY_IDS.with_for_update()
+_PRODUCT_BY_ID_FOR_UPDATE = _PRODUCT_BY_ID.with_for_update()
+_PRODUCT_BY_SKU = select(*_PRODUCT).where(products.c.sku_key == bindparam("sku_key"))
+# An order's products, locked in id order (a fixed order: no deadlocks); an import's.
+_BY_IDS = {
+    dialect: select(*_PRODUCT).where(condition).order_by(products.c.id)
+    for dialect, condition in one_of(products.c.id, "ids").items()
+}
+_BY_IDS_FOR_UPDATE = {dialect: query.with_for_update() for dialect, query in _BY_IDS.items()}
+_BY_SKUS = {
+    dialect: select(*_PRODUCT).where(condition).order_by(products.c.id)
+    for dialect, condition in one_of(products.c.sku_key, "sku_keys").items()
+}
+_BY_SKUS_FOR_UPDATE = {dialect: query.with_for_update() for dialect, query in _BY_SKUS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,38 +172,33 @@ def _page_statement(shape: _PageShape) -> Select[Any]:
         conditions.append(products.c.price_minor <= bindparam("max_price"))
     if shape.in_stock is not None:
         conditions.append(products.c.stock > 0 if shape.in_stock else products.c.stock == 0)
-    key = _SORT_COLUMNS[shape.sort.key]
+    order = (_SORT_COLUMNS[shape.sort.key], products.c.id)
     descending = shape.sort.descending
     if shape.after:
-        position = tuple_(key, products.c.id)
-        after = tuple_(bindparam("after_key", type_=key.type), bindparam("after_id", type_=Uuid()))
-        conditions.append(position < after if descending else position > after)
-    order = (key.desc(), products.c.id.desc()) if descending else (key, products.c.id)
+        conditions.append(after_position(order, descending=descending))
     return (
-        select(*_PRODUCT).where(and_(True, *conditions)).order_by(*order).limit(bindparam("limit"))
+        select(*_PRODUCT)
+        .where(and_(True, *conditions))
+        .order_by(*(column.desc() for column in order) if descending else order)
+        .limit(bindparam("limit"))
     )
 
 
 def _page_parameters(query: ProductQuery) -> dict[str, Any]:
     parameters: dict[str, Any] = {"limit": query.limit}
     if query.text:
-        parameters["text"] = _like(query.text)
+        parameters["text"] = like_pattern(query.text.casefold())
     if query.min_price is not None:
         parameters["min_price"] = query.min_price.minor
     if query.max_price is not None:
         parameters["max_price"] = query.max_price.minor
     if query.after is not None:
-        parameters["after_key"], parameters["after_id"] = query.after
+        parameters |= after_parameters(query.after)
     return parameters
 
 
 def search_text(product: Product) -> str:
     return "\n".join((product.name, product.sku.value, product.description)).casefold()
-
-
-def _like(text: str) -> str:
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _product_to_domain(row: Mapping[Any, Any]) -> Product:
@@ -242,7 +241,7 @@ def _product_to_row(product: Product) -> dict[str, Any]:
 _SAVE = update(products).where(
     products.c.id == bindparam("product_id"), products.c.version == bindparam("read_version")
 )
-_INSERT_MOVEMENT = insert(stock_movements)
+_INSERT_PRODUCT, _INSERT_MOVEMENT = insert(products), insert(stock_movements)
 
 
 def _saved_row(product: Product) -> dict[str, Any]:
@@ -285,12 +284,24 @@ def _movement_to_row(movement: StockMovement) -> dict[str, Any]:
     }
 
 
-class SqlProductRepository:
-    """The hot statements (a product, a page of them, an order's products and their
-    stock) go through ``statements``: straight to the driver on PostgreSQL."""
+@cache
+def _ledger_page(after: bool) -> Select[Any]:
+    """A product's movements, newest first."""
+    order = (stock_movements.c.sequence,)
+    conditions = [stock_movements.c.product_id == bindparam("product_id")]
+    if after:
+        conditions.append(after_position(order, descending=True))
+    return (
+        select(stock_movements)
+        .where(*conditions)
+        .order_by(stock_movements.c.sequence.desc())
+        .limit(bindparam("limit"))
+    )
 
+
+class SqlProductRepository:
     def __init__(self, statements: Statements, track: Callable[[Aggregate], None]) -> None:
-        self._statements, self._conn, self._track = statements, statements.conn, track
+        self._statements, self._track = statements, track
 
     async def add(self, product: Product) -> None:
         try:
@@ -300,7 +311,9 @@ class SqlProductRepository:
 
     async def add_many(self, batch: Sequence[Product]) -> None:
         try:
-            await self._conn.execute(insert(products), [_product_to_row(p) for p in batch])
+            await self._statements.execute_many(
+                _INSERT_PRODUCT, [_product_to_row(p) for p in batch]
+            )
         except IntegrityError as error:
             if violated_unique_constraint(error, products) == _SKU_UNIQUE:
                 raise SkuTaken("A SKU of these products is in use already") from None
@@ -309,37 +322,24 @@ class SqlProductRepository:
             self._track(product)
 
     async def get(self, product_id: UUID, *, for_update: bool = False) -> Product | None:
-        if for_update:
-            query = _PRODUCT_BY_ID.with_for_update()
-            result = await self._conn.execute(query, {"product_id": product_id})
-            return self._found(result.mappings().one_or_none())
-        rows = await self._statements.rows(_PRODUCT_BY_ID, {"product_id": product_id})
-        return self._found(rows[0] if rows else None)
+        statement = _PRODUCT_BY_ID_FOR_UPDATE if for_update else _PRODUCT_BY_ID
+        return self._found(await self._statements.row(statement, {"product_id": product_id}))
 
     async def get_many(
         self, product_ids: Collection[UUID], *, for_update: bool = False
     ) -> Sequence[Product]:
-        rows: Sequence[Mapping[str, Any]]
-        if self._statements.on_driver:
-            statement = _BY_IDS_FOR_UPDATE if for_update else _BY_IDS
-            rows = await self._statements.rows(statement, {"ids": list(product_ids)})
-        else:
-            query = select(*_PRODUCT).where(products.c.id.in_(set(product_ids)))
-            query = query.order_by(products.c.id)
-            rows = await self._statements.rows(query.with_for_update() if for_update else query)
+        statement = (_BY_IDS_FOR_UPDATE if for_update else _BY_IDS)[self._statements.dialect]
+        rows = await self._statements.rows(statement, {"ids": list(set(product_ids))})
         return [product for row in rows if (product := self._found(row))]
 
     async def get_by_sku(self, sku: Sku) -> Product | None:
-        query = select(*_PRODUCT).where(products.c.sku_key == sku.key)
-        return self._found((await self._conn.execute(query)).mappings().one_or_none())
+        return self._found(await self._statements.row(_PRODUCT_BY_SKU, {"sku_key": sku.key}))
 
     async def get_many_by_sku(
         self, skus: Collection[Sku], *, for_update: bool = False
     ) -> Sequence[Product]:
-        query = select(*_PRODUCT).where(products.c.sku_key.in_({sku.key for sku in skus}))
-        if for_update:
-            query = query.with_for_update()
-        rows = (await self._conn.execute(query)).mappings()
+        statement = (_BY_SKUS_FOR_UPDATE if for_update else _BY_SKUS)[self._statements.dialect]
+        rows = await self._statements.rows(statement, {"sku_keys": list({s.key for s in skus})})
         return [product for row in rows if (product := self._found(row))]
 
     async def save(self, product: Product) -> None:
@@ -363,8 +363,8 @@ class SqlProductRepository:
 
 
 class SqlStockMovementRepository:
-    def __init__(self, statements: Statements) -> None:
-        self._statements, self._conn = statements, statements.conn
+    def __init__(self, statements: Statements, _track: Callable[[Aggregate], None]) -> None:
+        self._statements = statements
 
     async def add(self, movement: StockMovement) -> None:
         await self.add_many([movement])
@@ -376,14 +376,14 @@ class SqlStockMovementRepository:
     async def list_for_product(
         self, product_id: UUID, limit: int, after: tuple[int, UUID] | None
     ) -> Sequence[StockMovement]:
-        conditions: list[ColumnElement[bool]] = [stock_movements.c.product_id == product_id]
+        parameters: dict[str, Any] = {"product_id": product_id, "limit": limit}
         if after is not None:
-            conditions.append(stock_movements.c.sequence < after[0])
-        statement = (
-            select(stock_movements)
-            .where(*conditions)
-            .order_by(stock_movements.c.sequence.desc())
-            .limit(limit)
-        )
-        rows = (await self._conn.execute(statement)).mappings()
+            parameters |= after_parameters(after[:1])
+        rows = await self._statements.rows(_ledger_page(after is not None), parameters)
         return [_movement_to_domain(row) for row in rows]
+
+
+REPOSITORIES: Repositories = {
+    "products": SqlProductRepository,
+    "stock_movements": SqlStockMovementRepository,
+}

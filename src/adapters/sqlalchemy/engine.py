@@ -1,16 +1,18 @@
 """Engines for SQLite (embedded default) and PostgreSQL (production).
 
 Each process has two: one for units of work that write, and a read-only one whose
-connections the database itself keeps from writing. Reads on PostgreSQL autocommit
-(no BEGIN/ROLLBACK round trips); on SQLite they begin a deferred transaction, which
-takes no write lock.
+connections the database itself keeps from writing. SQLAlchemy pools the connections;
+``Statements`` runs what is sent on them.
 """
 
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from adapters.sqlalchemy.statements import Statements
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 # A database that does not answer is reported in seconds, not after the driver's minute.
@@ -23,13 +25,22 @@ def create_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> AsyncE
         connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS}
         if read_only:
             connect_args["server_settings"] = {"default_transaction_read_only": "on"}
-            kwargs.setdefault("isolation_level", "AUTOCOMMIT")
         kwargs.setdefault("connect_args", connect_args)
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, read_only=read_only)
+    else:
+        event.listen(engine.sync_engine, "checkout", _refuse_closed)
     return engine
+
+
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection the server closed meanwhile (a restart, a failover,
+    pg_terminate_backend) is replaced before anyone gets it: the driver noticed the
+    socket close, so this costs no round trip."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 def _tune_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
@@ -57,7 +68,10 @@ def _tune_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
         conn.exec_driver_sql(begin)
 
 
+_ONE = select(1)
+
+
 async def ping(engine: AsyncEngine) -> None:
     """One round trip to the database; raises if it does not answer."""
     async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
+        await (await Statements.on(conn, transactional=False)).rows(_ONE)

@@ -3,18 +3,21 @@ cases never touch (only the gateway adapter writes it), so what the gateway did 
 compared with what the shop recorded, after any crash or restart. Each write is its own
 short transaction, as a real provider's is its own system."""
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, String, Table, select
+from sqlalchemy import BigInteger, Boolean, Column, String, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.payments.fake import Entry
 from adapters.sqlalchemy.metadata import metadata
-from adapters.sqlalchemy.unit_of_work import database_unreachable
+from adapters.sqlalchemy.statements import Statements
+from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ServiceUnavailable
+from domain.shared.events import DomainEvent
 from domain.shared.money import Currency, Money
 
 gateway_books = Table(
@@ -41,50 +44,77 @@ def _entry(row: Mapping[Any, Any]) -> Entry:
     )
 
 
+_WRITE = {
+    name: dialect.insert(gateway_books).on_conflict_do_nothing(
+        index_elements=[gateway_books.c.idempotency_key]
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_ENTRY = select(gateway_books).where(gateway_books.c.idempotency_key == bindparam("entry_key"))
+_ENTRIES = select(gateway_books)
+
+
+class _Entries:
+    """The books as a unit of work's repository; their entries raise no events."""
+
+    def __init__(self, statements: Statements, _track: Callable[[Aggregate], None]) -> None:
+        self._statements = statements
+
+    async def write(self, entry: Entry) -> Entry:
+        """The entry of ``entry``'s key: ``entry``, or the one written before it."""
+        row = {
+            "idempotency_key": entry.idempotency_key,
+            "kind": entry.kind,
+            "approved": entry.approved,
+            "reference": entry.reference,
+            "amount_minor": entry.amount.minor,
+            "currency": entry.amount.currency.code,
+            "charge_id": entry.charge_id,
+        }
+        await self._statements.execute(_WRITE[self._statements.dialect], row)
+        found = await self.find(entry.idempotency_key)
+        assert found is not None, "written a moment ago, in this transaction"
+        return found
+
+    async def find(self, idempotency_key: str) -> Entry | None:
+        row = await self._statements.row(_ENTRY, {"entry_key": idempotency_key})
+        return _entry(row) if row is not None else None
+
+    async def every(self) -> Sequence[Entry]:
+        return [_entry(row) for row in await self._statements.rows(_ENTRIES)]
+
+
+class _Unpublished:
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        assert not events, "the books' entries raise no events"
+
+
 class SqlGatewayBooks:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
     async def write(self, entry: Entry) -> Entry:
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(gateway_books)
-            .values(
-                idempotency_key=entry.idempotency_key,
-                kind=entry.kind,
-                approved=entry.approved,
-                reference=entry.reference,
-                amount_minor=entry.amount.minor,
-                currency=entry.amount.currency.code,
-                charge_id=entry.charge_id,
-            )
-            .on_conflict_do_nothing(index_elements=[gateway_books.c.idempotency_key])
-        )
-        async with self._transaction() as conn:
-            await conn.execute(statement)
-            query = select(gateway_books).where(
-                gateway_books.c.idempotency_key == entry.idempotency_key
-            )
-            return _entry((await conn.execute(query)).mappings().one())
+        async with self._books() as books:
+            written: Entry = await books.entries.write(entry)
+            await books.commit()
+        return written
 
     async def find(self, idempotency_key: str) -> Entry | None:
-        query = select(gateway_books).where(gateway_books.c.idempotency_key == idempotency_key)
-        async with self._transaction() as conn:
-            row = (await conn.execute(query)).mappings().one_or_none()
-        return _entry(row) if row is not None else None
+        async with self._books() as books:
+            found: Entry | None = await books.entries.find(idempotency_key)
+        return found
 
     async def entries(self) -> Sequence[Entry]:
-        async with self._transaction() as conn:
-            rows = (await conn.execute(select(gateway_books))).mappings().all()
-        return [_entry(row) for row in rows]
+        async with self._books() as books:
+            every: Sequence[Entry] = await books.entries.every()
+        return every
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        """The gateway unreachable, as its port says, when its books are."""
+    async def _books(self) -> AsyncIterator[Any]:
+        """A transaction of the books' own; the gateway unreachable, as its port says,
+        when its books are."""
         try:
-            async with self._engine.begin() as conn:
-                yield conn
-        except Exception as error:
-            if database_unreachable(error):
-                raise ServiceUnavailable("The payment gateway does not answer") from error
-            raise
+            async with SqlUnitOfWork(self._engine, {"entries": _Entries}, _Unpublished()) as uow:
+                yield uow
+        except ServiceUnavailable as error:
+            raise ServiceUnavailable("The payment gateway does not answer") from error

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     ForeignKey,
     Index,
+    Insert,
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -26,16 +28,15 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
-from adapters.sqlalchemy.statements import Statements
+from adapters.sqlalchemy.queries import after_parameters, after_position
+from adapters.sqlalchemy.statements import Repositories, Statements
 from adapters.sqlalchemy.versions import save_versioned
 from application.orders.ports import IdempotencyRecord, OrderQuery
 from domain.orders import (
@@ -217,11 +218,11 @@ def _order(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]]) -> Order:
         customer_id=row["customer_id"],
         lines=tuple(
             OrderLine(
-                product_id=line["product_id"],
-                sku=line["sku"],
-                name=line["name"],
-                unit_price=Money(line["unit_price_minor"], currency),
-                quantity=line["quantity"],
+                product_id=line["line_product_id"],
+                sku=line["line_sku"],
+                name=line["line_name"],
+                unit_price=Money(line["line_unit_price_minor"], currency),
+                quantity=line["line_quantity"],
             )
             for line in lines
         ),
@@ -248,6 +249,23 @@ def _order(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]]) -> Order:
     )
 
 
+def _with_lines(chosen: Select[Any], *order: str) -> Select[Any]:
+    """The orders ``chosen`` selects, in its ``order`` (column names), each on a row per
+    line: one statement, so one consistent read, however many orders and lines."""
+    picked = chosen.subquery("chosen")
+    lines = [column.label(f"line_{column.name}") for column in order_lines.c]
+    return (
+        select(picked, *lines)
+        .select_from(picked.join(order_lines, order_lines.c.order_id == picked.c.id))
+        .order_by(*_ordered(picked, order), order_lines.c.position)
+    )
+
+
+def _ordered(picked: Any, order: Sequence[str]) -> list[ColumnElement[Any]]:
+    """``order``'s columns of ``picked``; a name starting with ``-`` in descending order."""
+    return [picked.c[name[1:]].desc() if name.startswith("-") else picked.c[name] for name in order]
+
+
 # Writes an order if it is still at the version it was read at; lines never change.
 _SAVE_ORDER = update(orders).where(
     orders.c.id == bindparam("order_id"), orders.c.version == bindparam("read_version")
@@ -256,23 +274,65 @@ _MUTABLE = (
     "status", "updated_at", "payment_expires_at", "paid_at", "shipped_at", "delivered_at",
     "cancelled_at", "cancellation_reason", "tracking_number", "payment_attempts",
 )  # fmt: skip
-_NEWEST_FIRST = (orders.c.created_at.desc(), orders.c.id.desc())
+_NEWEST_FIRST = ("-created_at", "-id")
+_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("order_id"))
+_GET = _with_lines(_ORDER_BY_ID)
+_GET_FOR_UPDATE = _with_lines(_ORDER_BY_ID.with_for_update())
+# The pending orders whose payment time is up, oldest first; those another sweep has
+# locked are skipped, not waited for.
+_EXPIRED = _with_lines(
+    select(orders)
+    .where(orders.c.status == OrderStatus.PENDING_PAYMENT.value)
+    .where(orders.c.payment_expires_at <= bindparam("now"))
+    .order_by(orders.c.payment_expires_at, orders.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True),
+    "payment_expires_at",
+    "id",
+)
 # A customer's placements queue on a lock of their own (SQLite's writers queue anyway).
 _LOCK_CUSTOMER = select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
 _COUNT_PENDING = (
-    select(func.count())
+    select(func.count().label("pending"))
     .select_from(orders)
     .where(orders.c.customer_id == bindparam("customer_id"), _PENDING)
 )
 _INSERT_ORDER, _INSERT_LINE = insert(orders), insert(order_lines)
 
 
-class SqlOrderRepository:
-    """Placing and saving orders go through ``statements``: straight to the driver on
-    PostgreSQL (checkout is the hot write)."""
+@cache
+def _page_statement(customer: bool, status: bool, after: bool) -> Select[Any]:
+    """A page of orders, newest first, for the filters given (one statement each)."""
+    conditions: list[ColumnElement[bool]] = []
+    if customer:
+        conditions.append(orders.c.customer_id == bindparam("customer_id"))
+    if status:
+        conditions.append(orders.c.status == bindparam("status"))
+    if after:
+        conditions.append(after_position((orders.c.created_at, orders.c.id), descending=True))
+    chosen = (
+        select(orders)
+        .where(*conditions)
+        .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+    return _with_lines(chosen, *_NEWEST_FIRST)
 
+
+def _page_parameters(query: OrderQuery) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"limit": query.limit}
+    if query.customer_id is not None:
+        parameters["customer_id"] = query.customer_id
+    if query.status is not None:
+        parameters["status"] = query.status.value
+    if query.after is not None:
+        parameters |= after_parameters(query.after)
+    return parameters
+
+
+class SqlOrderRepository:
     def __init__(self, statements: Statements, track: Callable[[Aggregate], None]) -> None:
-        self._statements, self._conn, self._track = statements, statements.conn, track
+        self._statements, self._track = statements, track
 
     async def add(self, order: Order) -> None:
         await self._statements.execute(_INSERT_ORDER, _order_row(order))
@@ -280,8 +340,7 @@ class SqlOrderRepository:
         self._track(order)
 
     async def get(self, order_id: UUID, *, for_update: bool = False) -> Order | None:
-        query = select(orders).where(orders.c.id == order_id)
-        found = await self._load(query.with_for_update() if for_update else query)
+        found = await self._load(_GET_FOR_UPDATE if for_update else _GET, {"order_id": order_id})
         return found[0] if found else None
 
     async def save_many(self, batch: Sequence[Order]) -> None:
@@ -294,49 +353,31 @@ class SqlOrderRepository:
         await save_versioned(self._statements, _SAVE_ORDER, rows, batch, self._track, "order")
 
     async def list(self, query: OrderQuery) -> Sequence[Order]:
-        conditions: list[ColumnElement[bool]] = []
-        if query.customer_id is not None:
-            conditions.append(orders.c.customer_id == query.customer_id)
-        if query.status is not None:
-            conditions.append(orders.c.status == query.status.value)
-        if query.after is not None:
-            conditions.append(tuple_(orders.c.created_at, orders.c.id) < tuple_(*query.after))
-        statement = select(orders).where(*conditions).order_by(*_NEWEST_FIRST).limit(query.limit)
-        return await self._load(statement)
+        statement = _page_statement(
+            query.customer_id is not None, query.status is not None, query.after is not None
+        )
+        return await self._load(statement, _page_parameters(query))
 
     async def count_pending(self, customer_id: UUID) -> int:
-        if self._statements.on_driver:
+        if self._statements.dialect == "postgresql":
             key = int.from_bytes(customer_id.bytes[8:], "big", signed=True)
             await self._statements.rows(_LOCK_CUSTOMER, {"key": key})
         (row,) = await self._statements.rows(_COUNT_PENDING, {"customer_id": customer_id})
-        return int(next(iter(row.values())))
+        return int(row["pending"])
 
     async def expired(self, now: datetime, limit: int) -> Sequence[Order]:
-        statement = (
-            select(orders)
-            .where(orders.c.status == OrderStatus.PENDING_PAYMENT.value)
-            .where(orders.c.payment_expires_at <= now)
-            .order_by(orders.c.payment_expires_at, orders.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return await self._load(statement)
+        return await self._load(_EXPIRED, {"now": now, "limit": limit})
 
-    async def _load(self, statement: Select[Any]) -> Sequence[Order]:
-        """The orders ``statement`` selects, in its order, each with its lines: two
-        statements, however many orders."""
-        rows = (await self._conn.execute(statement)).mappings().all()
-        if not rows:
-            return []
-        lines: dict[UUID, list[Mapping[Any, Any]]] = {row["id"]: [] for row in rows}
-        statement = (
-            select(order_lines)
-            .where(order_lines.c.order_id.in_(list(lines)))
-            .order_by(order_lines.c.order_id, order_lines.c.position)
-        )
-        for line in (await self._conn.execute(statement)).mappings():
-            lines[line["order_id"]].append(line)
-        found = [_order(row, lines[row["id"]]) for row in rows]
+    async def _load(self, statement: Select[Any], parameters: dict[str, Any]) -> Sequence[Order]:
+        """The orders of a statement built by ``_with_lines``, in its order."""
+        lines: dict[UUID, list[Mapping[Any, Any]]] = {}
+        heads: list[Mapping[Any, Any]] = []
+        for row in await self._statements.rows(statement, parameters):
+            if row["id"] not in lines:
+                lines[row["id"]] = []
+                heads.append(row)
+            lines[row["id"]].append(row)
+        found = [_order(row, lines[row["id"]]) for row in heads]
         for order in found:
             self._track(order)
         return found
@@ -371,121 +412,139 @@ def _payment(row: Mapping[Any, Any]) -> Payment:
     )
 
 
+_INSERT_PAYMENT = insert(payments)
+_PAYMENT_BY_ID = select(payments).where(payments.c.id == bindparam("payment_id"))
+_PAYMENT_BY_ID_FOR_UPDATE = _PAYMENT_BY_ID.with_for_update()
+_PAYMENTS_OF_ORDER = (
+    select(payments)
+    .where(payments.c.order_id == bindparam("of_order"))
+    .order_by(payments.c.attempt)
+)
+_PAYMENTS_OF_ORDER_FOR_UPDATE = _PAYMENTS_OF_ORDER.with_for_update()
+_SAVE_PAYMENT = update(payments).where(payments.c.id == bindparam("payment_id"))
+_REFUNDS_DUE = (
+    select(payments)
+    .where(payments.c.status == PaymentStatus.REFUND_PENDING.value)
+    .order_by(payments.c.created_at)
+    .limit(bindparam("limit"))
+)
+_PENDING_ATTEMPTS = (
+    select(payments)
+    .where(payments.c.status == PaymentStatus.PENDING.value)
+    .where(payments.c.created_at < bindparam("claimed_before"))
+    .order_by(payments.c.created_at)
+    .limit(bindparam("limit"))
+)
+_EVERY_PAYMENT = select(payments).order_by(payments.c.created_at, payments.c.id)
+
+
 class SqlPaymentRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
+    def __init__(self, statements: Statements, _track: Callable[[Aggregate], None]) -> None:
+        self._statements = statements
 
     async def add(self, payment: Payment) -> None:
         try:
-            await self._conn.execute(insert(payments), _payment_row(payment))
+            await self._statements.execute(_INSERT_PAYMENT, _payment_row(payment))
         except IntegrityError as error:
             if violated_unique_constraint(error, payments) == ONE_LIVE_PAYMENT:
                 raise PaymentInProgress("Another payment of this order is in progress") from error
             raise
 
     async def get(self, payment_id: UUID, *, for_update: bool = False) -> Payment | None:
-        query = select(payments).where(payments.c.id == payment_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).mappings().one_or_none()
+        statement = _PAYMENT_BY_ID_FOR_UPDATE if for_update else _PAYMENT_BY_ID
+        row = await self._statements.row(statement, {"payment_id": payment_id})
         return _payment(row) if row is not None else None
 
     async def for_order(self, order_id: UUID, *, for_update: bool = False) -> Sequence[Payment]:
-        query = select(payments).where(payments.c.order_id == order_id).order_by(payments.c.attempt)
-        if for_update:
-            query = query.with_for_update()
-        return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
+        statement = _PAYMENTS_OF_ORDER_FOR_UPDATE if for_update else _PAYMENTS_OF_ORDER
+        return await self._payments(statement, {"of_order": order_id})
 
     async def save(self, payment: Payment) -> None:
         row = _payment_row(payment)
         changes = {name: row[name] for name in ("status", "charge_id", "refund_id", "updated_at")}
-        await self._conn.execute(update(payments).where(payments.c.id == payment.id), changes)
+        await self._statements.execute(_SAVE_PAYMENT, changes | {"payment_id": payment.id})
 
     async def refunds_due(self, limit: int) -> Sequence[Payment]:
-        query = (
-            select(payments)
-            .where(payments.c.status == PaymentStatus.REFUND_PENDING.value)
-            .order_by(payments.c.created_at)
-            .limit(limit)
-        )
-        return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
+        return await self._payments(_REFUNDS_DUE, {"limit": limit})
 
     async def pending(self, claimed_before: datetime, limit: int) -> Sequence[Payment]:
-        query = (
-            select(payments)
-            .where(payments.c.status == PaymentStatus.PENDING.value)
-            .where(payments.c.created_at < claimed_before)
-            .order_by(payments.c.created_at)
-            .limit(limit)
-        )
-        return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
+        parameters = {"claimed_before": claimed_before, "limit": limit}
+        return await self._payments(_PENDING_ATTEMPTS, parameters)
 
     async def every(self) -> Sequence[Payment]:
-        query = select(payments).order_by(payments.c.created_at, payments.c.id)
-        return [_payment(row) for row in (await self._conn.execute(query)).mappings()]
+        return await self._payments(_EVERY_PAYMENT)
+
+    async def _payments(
+        self, statement: Select[Any], parameters: dict[str, Any] | None = None
+    ) -> Sequence[Payment]:
+        return [_payment(row) for row in await self._statements.rows(statement, parameters)]
 
 
 def _record(row: Mapping[Any, Any]) -> IdempotencyRecord:
     return IdempotencyRecord(**{name: row[name] for name in idempotency_keys.c.keys()})  # noqa: SIM118
 
 
+def _claim(dialect: Any) -> Insert:
+    """One conditional upsert: a held key is taken over only when its answer expired,
+    or its claim's lock is up and the same request asks again. Two racing claims for a
+    free key: the database lets one insert and the other find it held."""
+    held = idempotency_keys.c
+    statement = dialect.insert(idempotency_keys)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=[held.user_id, held.key],
+        set_={name: excluded[name] for name in ("fingerprint", "claim_id", "locked_until",
+                                                "expires_at", "body")},
+        where=(held.expires_at <= bindparam("now"))
+        | (held.body.is_(None) & (held.locked_until <= bindparam("now"))
+           & (held.fingerprint == excluded.fingerprint)),
+    )  # fmt: skip
+
+
+_CLAIM = {"postgresql": _claim(postgresql), "sqlite": _claim(sqlite)}
+_HELD = (
+    idempotency_keys.c.user_id == bindparam("owner"),
+    idempotency_keys.c.key == bindparam("held_key"),
+)
+_KEY = select(idempotency_keys).where(*_HELD)
+_CLAIMED = (*_HELD, idempotency_keys.c.claim_id == bindparam("claim"))
+_COMPLETE = update(idempotency_keys).where(*_CLAIMED).values(body=bindparam("answer"))
+_RELEASE = delete(idempotency_keys).where(*_CLAIMED, idempotency_keys.c.body.is_(None))
+_DELETE_EXPIRED_KEYS = delete(idempotency_keys).where(
+    idempotency_keys.c.expires_at <= bindparam("now")
+)
+
+
+def _claimed_by(record: IdempotencyRecord) -> dict[str, Any]:
+    return {"owner": record.user_id, "held_key": record.key, "claim": record.claim_id}
+
+
 class SqlIdempotencyRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
+    def __init__(self, statements: Statements, _track: Callable[[Aggregate], None]) -> None:
+        self._statements = statements
 
     async def claim(self, record: IdempotencyRecord, now: datetime) -> IdempotencyRecord:
-        """One conditional upsert: a held key is taken over only when its answer expired,
-        or its claim's lock is up and the same request asks again. Two racing claims
-        for a free key: the database lets one insert and the other find it held."""
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        held = idempotency_keys.c
-        statement = dialect.insert(idempotency_keys).values(
-            user_id=record.user_id,
-            key=record.key,
-            fingerprint=record.fingerprint,
-            claim_id=record.claim_id,
-            locked_until=record.locked_until,
-            expires_at=record.expires_at,
-            body=None,
+        row = {name: getattr(record, name) for name in idempotency_keys.c.keys()}  # noqa: SIM118
+        await self._statements.execute(
+            _CLAIM[self._statements.dialect], row | {"body": None, "now": now}
         )
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=[held.user_id, held.key],
-            set_={name: excluded[name] for name in ("fingerprint", "claim_id", "locked_until",
-                                                    "expires_at", "body")},
-            where=(held.expires_at <= now)
-            | (held.body.is_(None) & (held.locked_until <= now)
-               & (held.fingerprint == excluded.fingerprint)),
-        )  # fmt: skip
-        await self._conn.execute(statement)
-        query = select(idempotency_keys).where(
-            held.user_id == record.user_id, held.key == record.key
-        )
-        return _record((await self._conn.execute(query)).mappings().one())
+        found = await self._statements.row(_KEY, {"owner": record.user_id, "held_key": record.key})
+        assert found is not None, "claimed a moment ago, in this transaction"
+        return _record(found)
 
     async def complete(self, record: IdempotencyRecord, body: bytes) -> bool:
-        result = await self._conn.execute(
-            update(idempotency_keys).where(*self._claimed_by(record)).values(body=body)
-        )
-        return result.rowcount == 1
+        parameters = _claimed_by(record) | {"answer": body}
+        return await self._statements.execute(_COMPLETE, parameters) == 1
 
     async def release(self, record: IdempotencyRecord) -> None:
-        await self._conn.execute(
-            delete(idempotency_keys).where(
-                *self._claimed_by(record), idempotency_keys.c.body.is_(None)
-            )
-        )
+        await self._statements.execute(_RELEASE, _claimed_by(record))
 
     async def delete_expired(self, now: datetime) -> int:
-        result = await self._conn.execute(
-            delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now)
-        )
-        return result.rowcount
+        return await self._statements.execute(_DELETE_EXPIRED_KEYS, {"now": now})
 
-    def _claimed_by(self, record: IdempotencyRecord) -> list[ColumnElement[bool]]:
-        held = idempotency_keys.c
-        return [
-            held.user_id == record.user_id,
-            held.key == record.key,
-            held.claim_id == record.claim_id,
-        ]
+
+REPOSITORIES: Repositories = {
+    "orders": SqlOrderRepository,
+    "payments": SqlPaymentRepository,
+    "idempotency_keys": SqlIdempotencyRepository,
+}

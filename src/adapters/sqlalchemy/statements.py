@@ -1,21 +1,56 @@
-"""Core statements run on a unit of work's connection: on PostgreSQL straight on the
-asyncpg connection underneath it (the same connection and transaction), compiled once
-and prepared by the driver; on SQLite through SQLAlchemy. SQLAlchemy's own work for each
-execution (cache lookup, execution context, result wrapping) costs about 100 µs, more
-than the driver's whole round trip, which matters on the hot paths."""
+"""The one way the SQL adapters run a statement.
 
-from collections.abc import Iterator, Mapping, Sequence
+Statements are written with SQLAlchemy Core and built once: module constants, or one per
+shape of a query from a bounded cache (a page's filters), their values always bound
+parameters. A unit of work's ``Statements`` runs them on its pooled connection, one path
+per database:
+
+- PostgreSQL: straight on the asyncpg connection under it, each statement compiled once
+  and prepared by the driver. SQLAlchemy's own work for an execution (cache lookup,
+  execution context, result wrapping) costs about 100 µs, more than the driver's whole
+  round trip;
+- SQLite: through SQLAlchemy, whose types fill in what its driver lacks (time zones).
+
+``Statements`` also holds its unit of work's transaction, which only the unit of work
+begins, commits and rolls back: on PostgreSQL, a writing one sends ``BEGIN`` before its
+first statement and ``COMMIT`` when asked, nothing more (a read-only one
+autocommits: each of its statements is one consistent read); on SQLite, SQLAlchemy
+begins at the first statement, as the engine tunes it (its read-only connections'
+transactions are deferred ones: one snapshot from the first read).
+"""
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Delete, Dialect, Executable, Insert, Update, literal_column
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Dialect,
+    Executable,
+    Insert,
+    Update,
+    any_,
+    bindparam,
+    literal_column,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.shared.aggregate import Aggregate
+
 Row = Mapping[str, Any]
+# A repository built on a unit of work's statements, handing it every aggregate it
+# reads or writes (for their events). Each context names its own, by attribute.
+Repositories = dict[str, Callable[["Statements", Callable[[Aggregate], None]], object]]
+
+# Statements built once are few (a few dozen constants, a few page shapes each); the
+# bound keeps a mistake, a statement built per request, from growing without end.
+COMPILED_STATEMENTS = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +67,7 @@ class _Compiled:
         return [values[name] for name in self.order]
 
 
-@cache
+@lru_cache(maxsize=COMPILED_STATEMENTS)
 def _compiled(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
     # ``keys`` are the columns an INSERT or UPDATE without values writes: those of its rows.
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
@@ -47,10 +82,21 @@ def _counted(statement: Executable) -> Executable:
     return statement.returning(literal_column("1"))
 
 
+def one_of(column: ColumnElement[Any], name: str) -> dict[str, ColumnElement[bool]]:
+    """``column`` is one of the list bound as ``name``, per database: an array on
+    PostgreSQL (one prepared statement, whatever the list's length); an IN list that
+    SQLAlchemy expands on SQLite, which has no arrays."""
+    array = bindparam(name, type_=postgresql.ARRAY(column.type))
+    return {
+        "postgresql": column == any_(array),
+        "sqlite": column.in_(bindparam(name, expanding=True)),
+    }
+
+
 @contextmanager
 def _as_integrity_error(compiled: _Compiled) -> Iterator[None]:
     """A constraint the database enforced, raised as SQLAlchemy raises it, so that the
-    repositories tell it apart the same way on either path."""
+    repositories tell it apart the same way on either database."""
     try:
         yield
     except asyncpg.exceptions.IntegrityConstraintViolationError as error:
@@ -58,32 +104,45 @@ def _as_integrity_error(compiled: _Compiled) -> Iterator[None]:
 
 
 class Statements:
-    """``driver`` is the asyncpg connection under ``conn`` on PostgreSQL, else None.
-    Statements given to the driver must be built once (module constants): each is
-    compiled on its first use and kept."""
+    """Runs statements on one connection, in its unit of work's transaction.
+    ``transactional`` says whether they run in a transaction (a writing unit of work's)
+    or each on its own (a read-only one's, on PostgreSQL)."""
 
-    def __init__(self, conn: AsyncConnection, driver: Any) -> None:
-        self.conn, self._driver = conn, driver
+    def __init__(self, conn: AsyncConnection, driver: Any, *, transactional: bool) -> None:
+        self._conn, self._driver = conn, driver
+        self.dialect: str = conn.dialect.name
+        self._transactional, self._open = transactional, False
 
-    @property
-    def on_driver(self) -> bool:
-        return self._driver is not None
+    @classmethod
+    async def on(cls, conn: AsyncConnection, *, transactional: bool) -> "Statements":
+        """Statements on ``conn``: on PostgreSQL, on the asyncpg connection under it."""
+        driver = None
+        if conn.dialect.name == "postgresql":
+            driver = (await conn.get_raw_connection()).driver_connection
+        return cls(conn, driver, transactional=transactional)
 
     async def rows(
         self, statement: Executable, parameters: Row | None = None
     ) -> Sequence[Mapping[Any, Any]]:
         if self._driver is None:
-            return (await self.conn.execute(statement, parameters)).mappings().all()
-        compiled = self._compiled(statement, ())
+            return (await self._conn.execute(statement, parameters)).mappings().all()
+        compiled = await self._prepare(statement, ())
         return await self._driver.fetch(compiled.sql, *compiled.arguments(parameters or {}))  # type: ignore[no-any-return]
 
-    async def execute(self, statement: Executable, parameters: Row) -> int:
+    async def row(
+        self, statement: Executable, parameters: Row | None = None
+    ) -> Mapping[Any, Any] | None:
+        """The statement's first row, if any."""
+        rows = await self.rows(statement, parameters)
+        return rows[0] if rows else None
+
+    async def execute(self, statement: Executable, parameters: Row | None = None) -> int:
         """The number of rows the statement wrote."""
         if self._driver is None:
-            return (await self.conn.execute(statement, parameters)).rowcount
-        compiled = self._compiled(statement, tuple(parameters))
+            return (await self._conn.execute(statement, parameters)).rowcount
+        compiled = await self._prepare(statement, tuple(parameters or ()))
         with _as_integrity_error(compiled):
-            status = await self._driver.execute(compiled.sql, *compiled.arguments(parameters))
+            status = await self._driver.execute(compiled.sql, *compiled.arguments(parameters or {}))
         return int(status.rpartition(" ")[2])  # "UPDATE 1", "INSERT 0 1"
 
     async def execute_many(self, statement: Executable, rows: Sequence[Row]) -> int:
@@ -93,18 +152,37 @@ class Statements:
         if len(rows) <= 1:
             return await self.execute(statement, rows[0]) if rows else 0
         if self._driver is None:  # SQLite counts a batch's rows
-            return (await self.conn.execute(statement, list(rows))).rowcount
+            return (await self._conn.execute(statement, list(rows))).rowcount
         if isinstance(statement, Insert):  # every row is written, or it raises
-            compiled = self._compiled(statement, tuple(rows[0]))
+            compiled = await self._prepare(statement, tuple(rows[0]))
             with _as_integrity_error(compiled):
                 await self._driver.executemany(compiled.sql, [compiled.arguments(r) for r in rows])
             return len(rows)
-        compiled = self._compiled(_counted(statement), tuple(rows[0]))
+        compiled = await self._prepare(_counted(statement), tuple(rows[0]))
         with _as_integrity_error(compiled):
             written = await self._driver.fetchmany(
                 compiled.sql, [compiled.arguments(r) for r in rows]
             )
         return len(written)
 
-    def _compiled(self, statement: Executable, keys: tuple[str, ...]) -> _Compiled:
-        return _compiled(statement, self.conn.dialect, keys)
+    async def commit(self) -> None:
+        """Commits the transaction, if one began; the next statement begins another."""
+        if self._driver is None:
+            await self._conn.commit()
+        elif self._open:
+            self._open = False
+            await self._driver.execute("COMMIT")
+
+    async def roll_back(self) -> None:
+        if self._driver is None:
+            await self._conn.rollback()
+        elif self._open:
+            self._open = False
+            await self._driver.execute("ROLLBACK")
+
+    async def _prepare(self, statement: Executable, keys: tuple[str, ...]) -> _Compiled:
+        """The statement compiled, once its transaction has begun (PostgreSQL)."""
+        if self._transactional and not self._open:
+            await self._driver.execute("BEGIN")
+            self._open = True
+        return _compiled(statement, self._conn.dialect, keys)

@@ -2,37 +2,41 @@
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
-    Row,
+    Select,
     String,
     Table,
     Uuid,
     and_,
+    bindparam,
     delete,
     func,
     insert,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
+from adapters.sqlalchemy.queries import after_parameters, after_position, like_pattern
+from adapters.sqlalchemy.statements import Repositories, Statements
+from adapters.sqlalchemy.versions import save_versioned
 from application.users.commands import ListUsers
 from domain.shared.aggregate import Aggregate
-from domain.shared.errors import ConcurrentUpdate
 from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, Role, User
 
 users = Table(
@@ -89,13 +93,6 @@ def _user_to_domain(row: Mapping[Any, Any]) -> User:
     )
 
 
-# The hottest read of all (every signed-in request loads its user): on PostgreSQL it is a
-# prepared statement on the pooled asyncpg connection, the expression layer skipped. It
-# cost 360 us through SQLAlchemy Core and costs about 130 us this way.
-_COLUMNS = ", ".join(column.name for column in users.columns)
-_USER_BY_ID = f"SELECT {_COLUMNS} FROM users WHERE id = $1"  # noqa: S608 (no input in it)
-
-
 def _user_to_row(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
@@ -110,15 +107,26 @@ def _user_to_row(user: User) -> dict[str, Any]:
     }
 
 
-def _token_to_domain(row: Row[Any]) -> RefreshToken:
+def _saved_user(user: User) -> dict[str, Any]:
+    row = _user_to_row(user)
+    del row["created_at"]
+    return row | {
+        "user_id": row.pop("id"),
+        "read_version": user.version,
+        "version": user.version + 1,
+    }
+
+
+def _token_to_domain(row: Mapping[Any, Any]) -> RefreshToken:
+    reason = row["revoked_reason"]
     return RefreshToken(
-        id=row.id,
-        user_id=row.user_id,
-        token_hash=row.token_hash,
-        issued_at=row.issued_at,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-        revoked_reason=RevokeReason(row.revoked_reason) if row.revoked_reason else None,
+        id=row["id"],
+        user_id=row["user_id"],
+        token_hash=row["token_hash"],
+        issued_at=row["issued_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+        revoked_reason=RevokeReason(reason) if reason else None,
     )
 
 
@@ -134,24 +142,72 @@ def _token_to_row(token: RefreshToken) -> dict[str, Any]:
     }
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+_INSERT_USER = insert(users)
+# Every signed-in request reads its user: the hottest statement of all.
+_USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+_USER_BY_ID_FOR_UPDATE = _USER_BY_ID.with_for_update()
+_USER_BY_EMAIL = select(users).where(users.c.email == bindparam("address"))
+# Writes an account if it is still at the version it was read at.
+_SAVE_USER = update(users).where(
+    users.c.id == bindparam("user_id"), users.c.version == bindparam("read_version")
+)
+# Row locks in id order (a fixed order: no deadlocks); SQLite has none to take and needs
+# none, its write transactions run one at a time.
+_LOCK_ACTIVE_ADMINS = (
+    select(users.c.id)
+    .where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True))
+    .order_by(users.c.id)
+    .with_for_update()
+)
+
+
+@cache
+def _page_statement(role: bool, text: bool, after: bool) -> Select[Any]:
+    """The admin list's page, newest first, for the filters given (one statement each)."""
+    conditions: list[ColumnElement[bool]] = []
+    if role:
+        conditions.append(users.c.role == bindparam("role"))
+    if text:
+        pattern: BindParameter[str] = bindparam("text")
+        conditions.append(
+            or_(
+                users.c.email.like(pattern, escape="\\"),
+                func.lower(users.c.full_name).like(pattern, escape="\\"),
+            )
+        )
+    order = (users.c.created_at, users.c.id)
+    if after:
+        conditions.append(after_position(order, descending=True))
+    newest_first = [column.desc() for column in order]
+    return (
+        select(users)
+        .where(and_(True, *conditions))
+        .order_by(*newest_first)
+        .limit(bindparam("limit"))
+    )
+
+
+def _page_parameters(query: ListUsers) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"limit": query.limit}
+    if query.role is not None:
+        parameters["role"] = query.role.value
+    if query.text:
+        parameters["text"] = like_pattern(query.text.lower())
+    if query.after is not None:
+        parameters |= after_parameters(query.after)
+    return parameters
 
 
 class SqlUserRepository:
     """``track`` hands every user read or written to the unit of work, which publishes
-    their events after commit. ``driver``, on PostgreSQL, is the asyncpg connection under
-    ``conn`` (the same connection and transaction), for the hot read."""
+    their events after commit."""
 
-    def __init__(
-        self, conn: AsyncConnection, track: Callable[[Aggregate], None], driver: Any = None
-    ) -> None:
-        self._conn, self._track, self._driver = conn, track, driver
+    def __init__(self, statements: Statements, track: Callable[[Aggregate], None]) -> None:
+        self._statements, self._track = statements, track
 
     async def add(self, user: User) -> None:
         try:
-            await self._conn.execute(insert(users).values(_user_to_row(user)))
+            await self._statements.execute(_INSERT_USER, _user_to_row(user))
         except IntegrityError as error:
             if violated_unique_constraint(error, users) == _EMAIL_UNIQUE:
                 raise EmailTaken(f"{user.email} is registered already") from None
@@ -159,65 +215,26 @@ class SqlUserRepository:
         self._track(user)
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
-        if self._driver is not None and not for_update:
-            return self._found(await self._driver.fetchrow(_USER_BY_ID, user_id))
-        query = select(users).where(users.c.id == user_id)
-        if for_update:
-            query = query.with_for_update()
-        return self._found((await self._conn.execute(query)).mappings().one_or_none())
+        statement = _USER_BY_ID_FOR_UPDATE if for_update else _USER_BY_ID
+        return self._found(await self._statements.row(statement, {"user_id": user_id}))
 
     async def get_by_email(self, email: Email) -> User | None:
-        query = select(users).where(users.c.email == email.value)
-        return self._found((await self._conn.execute(query)).mappings().one_or_none())
+        return self._found(await self._statements.row(_USER_BY_EMAIL, {"address": email.value}))
 
     async def save(self, user: User) -> None:
-        values = _user_to_row(user) | {"version": user.version + 1}
-        del values["id"], values["created_at"]
-        result = await self._conn.execute(
-            update(users)
-            .where(users.c.id == user.id, users.c.version == user.version)
-            .values(values)
+        await save_versioned(
+            self._statements, _SAVE_USER, [_saved_user(user)], [user], self._track, "account"
         )
-        if result.rowcount != 1:
-            raise ConcurrentUpdate("The account changed meanwhile; try again")
-        user.version += 1
-        self._track(user)
 
     async def count_active_admins(self) -> int:
-        # Row locks in id order (a fixed order: no deadlocks); SQLite has none to take
-        # and needs none, its write transactions run one at a time.
-        query = (
-            select(users.c.id)
-            .where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True))
-            .order_by(users.c.id)
-            .with_for_update()
-        )
-        return len((await self._conn.execute(query)).all())
+        return len(await self._statements.rows(_LOCK_ACTIVE_ADMINS))
 
     async def list(self, query: ListUsers) -> Sequence[User]:
-        conditions = []
-        if query.role is not None:
-            conditions.append(users.c.role == query.role.value)
-        if query.text:
-            pattern = _like(query.text)
-            conditions.append(
-                or_(
-                    users.c.email.like(pattern, escape="\\"),
-                    func.lower(users.c.full_name).like(pattern, escape="\\"),
-                )
-            )
-        if query.after is not None:
-            conditions.append(tuple_(users.c.created_at, users.c.id) < tuple_(*query.after))
-        statement = (
-            select(users)
-            .where(and_(True, *conditions))
-            .order_by(users.c.created_at.desc(), users.c.id.desc())
-            .limit(query.limit)
+        statement = _page_statement(
+            query.role is not None, bool(query.text), query.after is not None
         )
-        found = [_user_to_domain(row) for row in (await self._conn.execute(statement)).mappings()]
-        for user in found:
-            self._track(user)
-        return found
+        rows = await self._statements.rows(statement, _page_parameters(query))
+        return [user for row in rows if (user := self._found(row))]
 
     def _found(self, row: Mapping[Any, Any] | None) -> User | None:
         if row is None:
@@ -227,40 +244,48 @@ class SqlUserRepository:
         return user
 
 
+_INSERT_TOKEN = insert(refresh_tokens)
+_TOKEN_BY_HASH = select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("digest"))
+_REVOKE = update(refresh_tokens).values(
+    revoked_at=bindparam("now"), revoked_reason=bindparam("reason")
+)
+# Conditional: of two concurrent uses of one token, exactly one revokes it.
+_REVOKE_TOKEN = _REVOKE.where(
+    refresh_tokens.c.id == bindparam("token_id"), refresh_tokens.c.revoked_at.is_(None)
+)
+_REVOKE_ALL = _REVOKE.where(
+    refresh_tokens.c.user_id == bindparam("owner"), refresh_tokens.c.revoked_at.is_(None)
+)
+_DELETE_EXPIRED = delete(refresh_tokens).where(
+    refresh_tokens.c.user_id == bindparam("owner"),
+    refresh_tokens.c.expires_at <= bindparam("now"),
+)
+
+
 class SqlRefreshTokenRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
+    def __init__(self, statements: Statements, _track: Callable[[Aggregate], None]) -> None:
+        self._statements = statements
 
     async def add(self, token: RefreshToken) -> None:
-        await self._conn.execute(insert(refresh_tokens).values(_token_to_row(token)))
+        await self._statements.execute(_INSERT_TOKEN, _token_to_row(token))
 
     async def get_by_hash(self, token_hash: str) -> RefreshToken | None:
-        row = (
-            await self._conn.execute(
-                select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
-            )
-        ).one_or_none()
+        row = await self._statements.row(_TOKEN_BY_HASH, {"digest": token_hash})
         return _token_to_domain(row) if row else None
 
     async def revoke(self, token_id: UUID, now: datetime, reason: RevokeReason) -> bool:
-        # Conditional: of two concurrent uses of one token, exactly one revokes it.
-        result = await self._conn.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.id == token_id, refresh_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason=reason)
-        )
-        return result.rowcount == 1
+        parameters = {"token_id": token_id, "now": now, "reason": reason.value}
+        return await self._statements.execute(_REVOKE_TOKEN, parameters) == 1
 
     async def revoke_all_for_user(self, user_id: UUID, now: datetime) -> None:
-        await self._conn.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason=RevokeReason.CLOSED)
-        )
+        parameters = {"owner": user_id, "now": now, "reason": RevokeReason.CLOSED.value}
+        await self._statements.execute(_REVOKE_ALL, parameters)
 
     async def delete_expired_for_user(self, user_id: UUID, now: datetime) -> None:
-        await self._conn.execute(
-            delete(refresh_tokens).where(
-                refresh_tokens.c.user_id == user_id, refresh_tokens.c.expires_at <= now
-            )
-        )
+        await self._statements.execute(_DELETE_EXPIRED, {"owner": user_id, "now": now})
+
+
+REPOSITORIES: Repositories = {
+    "users": SqlUserRepository,
+    "refresh_tokens": SqlRefreshTokenRepository,
+}

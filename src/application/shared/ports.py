@@ -11,8 +11,11 @@ from domain.shared.events import DomainEvent
 
 
 class ReadOnlyUnitOfWork(Protocol):
-    """A consistent read. ``async with uow:`` opens it; there is nothing to commit, and
-    the adapter refuses any write made through it."""
+    """Reads. ``async with uow:`` opens it; there is nothing to commit, and the adapter
+    refuses any write made through it. Each repository call is one consistent read (an
+    order comes with its lines as they were together); two calls may see a commit made
+    between them, so a use case that needs two reads to agree reads in a unit of work
+    that writes, under a lock."""
 
     async def __aenter__(self) -> Self: ...
 

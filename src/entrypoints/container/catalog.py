@@ -1,7 +1,9 @@
-"""The catalog context: its use cases, on the core's units of work."""
+"""The catalog context: its units of work and use cases."""
 
 from dependency_injector import containers, providers
 
+from adapters.sqlalchemy.catalog import REPOSITORIES
+from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from application.catalog.products import (
     AdjustStockHandler,
     ArchiveProductHandler,
@@ -18,11 +20,13 @@ from domain.shared.money import Currency
 
 class CatalogContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
+    uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
+    read_uow = providers.Factory(SqlReader, core.read_engine, REPOSITORIES, core.read_turns)
 
     ports = providers.Singleton(
         Catalog,
-        uow=core.uow.provider,
-        read_uow=core.read_uow.provider,
+        uow=uow.provider,
+        read_uow=read_uow.provider,
         ids=core.ids,
         clock=core.clock,
         store_currency=providers.Singleton(Currency, core.settings.provided.store_currency),

@@ -1,4 +1,5 @@
-"""What every context shares: settings, time, ids, the database, Redis, events."""
+"""What every context shares: settings, time, ids, the database, Redis, events. Each
+context builds its units of work on the core's pools, with its own repositories."""
 
 import asyncio
 
@@ -7,7 +8,6 @@ from redis.asyncio import Redis
 
 from adapters.events import LoggingEventPublisher
 from adapters.sqlalchemy.engine import create_engine
-from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from adapters.system import SystemClock, Uuid7Generator
 from adapters.throttle import MemoryRateLimiter, RedisRateLimiter
 from application.shared.ports import Clock, RateLimiter
@@ -60,6 +60,4 @@ class Core(containers.DeclarativeContainer):
     # Each pool's connections, first come first served (see SqlReader).
     turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)
     read_turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)
-    uow = providers.Factory(SqlUnitOfWork, engine=engine, publisher=events, turns=turns)
-    read_uow = providers.Factory(SqlReader, engine=read_engine, turns=read_turns)
     cursors = providers.Singleton(CursorCodec, signing_key=settings.provided.signing_key)

@@ -5,7 +5,9 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.payments.fake import FakePaymentGateway
+from adapters.sqlalchemy import catalog, orders
 from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
+from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from application.orders.idempotency import Idempotency
 from application.orders.orders import (
     CancelOrderHandler,
@@ -21,10 +23,15 @@ from application.orders.upkeep import Upkeep
 from domain.shared.money import Currency
 from entrypoints.documents import order_json
 
+REPOSITORIES = orders.REPOSITORIES | catalog.REPOSITORIES
+
 
 class OrdersContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     settings = core.settings
+    # An order takes and gives back stock: its units of work hold the catalog's too.
+    uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
+    read_uow = providers.Factory(SqlReader, core.read_engine, REPOSITORIES, core.read_turns)
 
     # The one gateway there is today (EMPORIUM_PAYMENT_GATEWAY=fake); a real provider's
     # adapter plugs in here.
@@ -33,15 +40,15 @@ class OrdersContainer(containers.DeclarativeContainer):
     )
     idempotency = providers.Singleton(
         Idempotency,
-        uow=core.uow.provider,
+        uow=uow.provider,
         clock=core.clock,
         ids=core.ids,
         render=providers.Object(order_json),
     )
     ports = providers.Singleton(
         Orders,
-        uow=core.uow.provider,
-        read_uow=core.read_uow.provider,
+        uow=uow.provider,
+        read_uow=read_uow.provider,
         ids=core.ids,
         clock=core.clock,
         gateway=gateway,

@@ -7,6 +7,8 @@ from redis.asyncio import Redis
 
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenService
+from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
+from adapters.sqlalchemy.users import REPOSITORIES
 from adapters.throttle import MemoryLoginThrottle, RedisLoginThrottle, ThrottleLimits
 from application.shared.ports import Clock
 from application.users.accounts import ChangeOwnPassword, RegisterUser, UpdateOwnProfile
@@ -45,7 +47,8 @@ def login_throttle(settings: Settings, clock: Clock, redis: Redis | None) -> Log
 class Users(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     settings = core.settings
-    uow, read_uow = core.uow.provider, core.read_uow.provider
+    uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
+    read_uow = providers.Factory(SqlReader, core.read_engine, REPOSITORIES, core.read_turns)
 
     hasher = providers.Singleton(Argon2PasswordHasher)
     tokens = providers.Singleton(
@@ -63,37 +66,41 @@ class Users(containers.DeclarativeContainer):
     sessions = providers.Singleton(SessionIssuer, tokens=tokens, ids=core.ids, clock=core.clock)
 
     register = providers.Singleton(
-        RegisterUser, uow=uow, hasher=hasher, ids=core.ids, clock=core.clock
+        RegisterUser, uow=uow.provider, hasher=hasher, ids=core.ids, clock=core.clock
     )
     authenticate = providers.Singleton(
         Authenticate,
-        uow=uow,
-        read_uow=read_uow,
+        uow=uow.provider,
+        read_uow=read_uow.provider,
         hasher=hasher,
         throttle=throttle,
         sessions=sessions,
     )
     refresh_session = providers.Singleton(
         RefreshSession,
-        uow=uow,
+        uow=uow.provider,
         sessions=sessions,
         clock=core.clock,
         reuse_grace=providers.Factory(timedelta, seconds=settings.provided.refresh_reuse_grace),
     )
-    end_session = providers.Singleton(EndSession, uow=uow, clock=core.clock)
-    authorize = providers.Singleton(AuthorizeAccess, read_uow=read_uow, tokens=tokens)
-    update_profile = providers.Singleton(UpdateOwnProfile, uow=uow)
+    end_session = providers.Singleton(EndSession, uow=uow.provider, clock=core.clock)
+    authorize = providers.Singleton(AuthorizeAccess, read_uow=read_uow.provider, tokens=tokens)
+    update_profile = providers.Singleton(UpdateOwnProfile, uow=uow.provider)
     change_password = providers.Singleton(
         ChangeOwnPassword,
-        uow=uow,
-        read_uow=read_uow,
+        uow=uow.provider,
+        read_uow=read_uow.provider,
         hasher=hasher,
         throttle=throttle,
         clock=core.clock,
     )
-    list_accounts = providers.Singleton(ListAccounts, read_uow=read_uow)
-    get_account = providers.Singleton(GetAccount, read_uow=read_uow)
-    find_by_email = providers.Singleton(FindAccountByEmail, read_uow=read_uow)
-    update_account = providers.Singleton(UpdateAccount, uow=uow, clock=core.clock)
-    create_admin = providers.Singleton(CreateAdminAccount, register=register, read_uow=read_uow)
-    unlock_account = providers.Singleton(UnlockAccount, read_uow=read_uow, throttle=throttle)
+    list_accounts = providers.Singleton(ListAccounts, read_uow=read_uow.provider)
+    get_account = providers.Singleton(GetAccount, read_uow=read_uow.provider)
+    find_by_email = providers.Singleton(FindAccountByEmail, read_uow=read_uow.provider)
+    update_account = providers.Singleton(UpdateAccount, uow=uow.provider, clock=core.clock)
+    create_admin = providers.Singleton(
+        CreateAdminAccount, register=register, read_uow=read_uow.provider
+    )
+    unlock_account = providers.Singleton(
+        UnlockAccount, read_uow=read_uow.provider, throttle=throttle
+    )
