@@ -4,19 +4,23 @@
         [--duration 10] [--connections 64] [--only TEXT]
 
 Needs PostgreSQL (the default URL is the local server's) and wrk (apt-get install -y
-wrk). It makes a throwaway database, migrates it, registers one customer, signs a
-token and imports 10,000 products, then starts both servers the same way: one uvicorn
-worker each, pinned to CPU 1, production settings, no access log. wrk runs pinned to
-CPU 0 with 64 connections. Each pass measures every endpoint on both servers,
-alternating which goes first, and prints requests per second, p50, p99 and Emporium's
-ratio to the reference. The checkout (``POST /orders``, two random products of the
-10,000 per order, ``checkout.lua``) is checkpointed after each run, and at the end
-every product's stock and ledger are checked against what was sold.
+wrk). It makes a throwaway database, migrates it, registers 40 customers, signs a
+token for each and imports 10,000 products, then starts both servers the same way: one
+uvicorn worker each, pinned to CPU 1, production settings, no access log, no proxy
+headers. wrk runs pinned to CPU 0 with 64 connections. The load is spread as real
+traffic is: each request reads a product drawn from all 10,000, a page after a cursor
+drawn from anywhere in the catalog, or the account of one of the 40 customers
+(``paths.lua``); each order is placed by one of them, for two random products
+(``checkout.lua``). Each pass measures every endpoint on both servers, alternating
+which goes first, and prints requests per second, p50, p99 and Emporium's ratio to the
+reference. After each server's checkout the database is checkpointed and every
+product's stock and ledger are checked against what was sold.
 """
 
 import argparse
 import asyncio
 import os
+import random
 import re
 import shutil
 import signal
@@ -39,6 +43,7 @@ from adapters.sqlalchemy import migrator
 from adapters.sqlalchemy.engine import create_engine
 from application.catalog.transfer import ImportProducts, ImportRow
 from application.users.commands import Register
+from entrypoints.api.pagination import CursorCodec
 from entrypoints.container import Container, running
 from entrypoints.settings import Settings
 
@@ -48,6 +53,7 @@ KEY = "a-benchmark-signing-key-of-32-bytes-or-more!"
 PRODUCTS = 10_000
 STOCK = 1_000_000  # of each product: more than every run's orders take, so none is refused
 CUSTOMERS = 40  # who place the orders, each with a token of their own
+CURSORS = 500  # pages, anywhere in the catalog
 SERVER_CPU, LOAD_CPU = "1", "0"
 
 
@@ -55,7 +61,7 @@ SERVER_CPU, LOAD_CPU = "1", "0"
 class Endpoint:
     label: str
     path: str
-    signed_in: bool  # the catalog is browsed anonymously
+    signed_in: bool  # with the first customer's token (a script may draw its own)
     script: tuple[str, ...] = ()  # a wrk Lua script making each request, and its arguments
     writes: bool = False  # its writes are checkpointed before the next measurement
 
@@ -84,9 +90,9 @@ def throwaway_database(server_url: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _prepare(settings: Settings) -> tuple[list[str], list[str]]:
-    """CUSTOMERS signed-in customers' tokens, and a catalog of PRODUCTS: their ids,
-    newest first."""
+async def _prepare(settings: Settings) -> tuple[list[str], list[str], list[str]]:
+    """CUSTOMERS signed-in customers' tokens, a catalog of PRODUCTS (their ids), and
+    CURSORS cursors to pages anywhere in it, as the API gives them out."""
     container = Container()
     container.core.settings.override(settings)
     async with running(container):
@@ -105,28 +111,57 @@ async def _prepare(settings: Settings) -> tuple[list[str], list[str]]:
         )
         async for _ in container.catalog.import_products()(ImportProducts(rows, "benchmark")):
             pass
-    ids = await _query(
-        settings.database_url, "SELECT id FROM products ORDER BY created_at DESC, id DESC"
+    rows = await _query(
+        settings.database_url,
+        "SELECT created_at, id FROM products ORDER BY created_at DESC, id DESC",
     )
-    return tokens, [str(product_id) for (product_id,) in ids]
+    codec = CursorCodec(settings.signing_key)
+    # A page starts after any product but the last 20 (a cursor the API would give out).
+    cursors = [
+        codec.encode(tuple(rows[n]), "products:-created_at")
+        for n in random.Random(0).sample(range(len(rows) - 20), CURSORS)  # noqa: S311 (a load)
+    ]
+    return tokens, [str(product_id) for (_, product_id) in rows], cursors  # type: ignore[misc]
 
 
-def _endpoints(product_ids: list[str], tokens: list[str], scratch: Path) -> list[Endpoint]:
-    """What is measured; the checkout orders products at random, from a file of their ids,
-    as customers at random, from a file of their tokens."""
-    ids_file, tokens_file = scratch / "product-ids", scratch / "tokens"
-    ids_file.write_text("".join(f"{product_id}\n" for product_id in product_ids))
-    tokens_file.write_text("".join(f"{token}\n" for token in tokens))
+def _endpoints(
+    product_ids: list[str], tokens: list[str], cursors: list[str], scratch: Path
+) -> list[Endpoint]:
+    """What is measured, each request drawn at random from files: products, pages,
+    customers' tokens."""
+    files = {
+        "products": [f"/api/v1/products/{product_id}" for product_id in product_ids],
+        "pages": [f"/api/v1/products?cursor={cursor}" for cursor in cursors],
+        "me": ["/api/v1/users/me"],
+        "ids": product_ids,
+        "tokens": tokens,
+    }
+    for name, lines in files.items():
+        (scratch / name).write_text("".join(f"{line}\n" for line in lines))
+    reads, checkout = (
+        str(ROOT / "benchmarks" / "paths.lua"),
+        str(ROOT / "benchmarks" / "checkout.lua"),
+    )
     return [
-        Endpoint("GET /users/me", "/api/v1/users/me", signed_in=True),
-        Endpoint("GET /products/{id}", f"/api/v1/products/{product_ids[0]}", signed_in=False),
+        Endpoint(
+            "GET /users/me",
+            "/",
+            signed_in=False,
+            script=(reads, str(scratch / "me"), str(scratch / "tokens")),
+        ),
+        Endpoint(
+            "GET /products/{id}", "/", signed_in=False, script=(reads, str(scratch / "products"))
+        ),
         Endpoint("GET /products", "/api/v1/products", signed_in=False),
+        Endpoint(
+            "GET /products?cursor", "/", signed_in=False, script=(reads, str(scratch / "pages"))
+        ),
         Endpoint("GET /health/live", "/health/live", signed_in=False),
         Endpoint(
             "POST /orders",
             "/api/v1/orders",
             signed_in=True,
-            script=(str(ROOT / "benchmarks" / "checkout.lua"), str(ids_file), str(tokens_file)),
+            script=(checkout, str(scratch / "ids"), str(scratch / "tokens")),
             writes=True,
         ),
     ]
@@ -140,9 +175,9 @@ async def _query(database: str, statement: str, **parameters: object) -> list[Ro
     return rows
 
 
-def check_stock(database: str) -> None:
+def check_stock(database: str, server: str) -> None:
     """Every product's stock is STOCK less what its order lines took (no oversell, no lost
-    update), and its ledger adds up to it."""
+    update), and its ledger adds up to it: checked after each server's orders."""
     ((orders, wrong, unledgered),) = asyncio.run(
         _query(
             database,
@@ -159,11 +194,11 @@ def check_stock(database: str) -> None:
         )
     )
     print(
-        f"{orders} orders placed; products whose stock is not {STOCK:,} less what was sold: "
-        f"{wrong}; whose ledger does not add up to their stock: {unledgered}"
+        f"     after {server}'s orders: {orders} orders in all; products whose stock is not "
+        f"{STOCK:,} less what was sold: {wrong}; whose ledger does not add up: {unledgered}"
     )
     if wrong or unledgered:
-        raise SystemExit("stock went wrong under load")
+        raise SystemExit(f"stock went wrong under {server}'s load")
 
 
 @contextmanager
@@ -256,10 +291,12 @@ def main() -> None:
     with throwaway_database(args.database_url) as database, TemporaryDirectory() as scratch:
         migrator.upgrade(database)
         settings = Settings(database_url=database, secret_key=SecretStr(KEY), _env_file=None)  # type: ignore[call-arg]
-        tokens, product_ids = asyncio.run(_prepare(settings))
+        tokens, product_ids, cursors = asyncio.run(_prepare(settings))
         token = tokens[0]
         endpoints = [
-            e for e in _endpoints(product_ids, tokens, Path(scratch)) if args.only in e.label
+            e
+            for e in _endpoints(product_ids, tokens, cursors, Path(scratch))
+            if args.only in e.label
         ]
         env = os.environ | {
             "EMPORIUM_ENV": "production",
@@ -290,6 +327,7 @@ def main() -> None:
                     "--port",
                     str(reference_port),
                     "--no-access-log",
+                    "--no-proxy-headers",  # as `emporium serve` without trusted proxies
                     "--log-level",
                     "warning",
                 ],
@@ -312,20 +350,20 @@ def main() -> None:
                         results[name] = result = wrk(
                             base, endpoint, token, args.duration, args.connections
                         )
-                        if endpoint.writes:  # its dirty pages are flushed on no one's time
-                            asyncio.run(_admin(database, "CHECKPOINT"))
                         print(
                             f"{number:<5}{endpoint.label:<24}{name:<11}"
                             f"{result.requests_per_second:>9.0f}"
                             f"{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}"
                         )
+                        if endpoint.writes:  # its dirty pages are flushed on no one's time
+                            asyncio.run(_admin(database, "CHECKPOINT"))
+                            check_stock(database, name)
                     mine, theirs = results["emporium"], results["reference"]
                     print(
                         f"{'':<5}{endpoint.label:<24}{'ratio':<11}"
                         f"{mine.requests_per_second / theirs.requests_per_second:>9.2f}"
                         f"{'':>9}{mine.p99_ms / theirs.p99_ms:>9.2f}  (throughput, p99)"
                     )
-        check_stock(database)
 
 
 if __name__ == "__main__":

@@ -8,19 +8,27 @@ Emporium endpoints it is measured against, on the same database.
   same JSON.
 - GET /api/v1/products/{id} (anonymous): the same row read by primary key, archived
   ones not found, the same JSON and ETag.
-- GET /api/v1/products (anonymous): the first page of 20, newest first, by the same
-  index, with a next cursor signed the same way (HMAC-SHA256).
+- GET /api/v1/products (anonymous): a page of 20, newest first, by the same index: the
+  first, or the one after a cursor (its signature checked the same way, HMAC-SHA256),
+  with a next cursor signed the same way.
 - POST /api/v1/orders: the same token check and user row, the same body rules, then one
   transaction: the order's products locked in id order (``FOR UPDATE``), their stock
   lowered by a version-checked UPDATE, a ledger row per line, the order and its lines;
   the same 201 JSON and Location.
 
+It gets every advantage Emporium has: as many connections (one pool as large as
+Emporium's two), handed out first come, first served, with no reset query on release
+(asyncpg's default reset is a round trip per request; its transactions end themselves);
+the same garbage-collector tuning; uvicorn with the same flags (no proxy headers).
+
 Run it as the harness does: EMPORIUM_DATABASE_URL=postgresql://... and
 EMPORIUM_SECRET_KEY=... in the environment, then
-``uvicorn benchmarks.reference:app --no-access-log``.
+``uvicorn benchmarks.reference:app --no-access-log --no-proxy-headers``.
 """
 
+import asyncio
 import base64
+import binascii
 import hashlib
 import hmac
 import math
@@ -45,6 +53,7 @@ from domain.orders import MAX_LINES, MAX_QUANTITY
 from domain.orders.address import FIELD_LIMITS
 from domain.orders.countries import COUNTRY_CODES
 from entrypoints.api.schemas.common import VISIBLE_TEXT_PATTERN
+from entrypoints.api.serving import tune_collector
 
 KEY = os.environ["EMPORIUM_SECRET_KEY"]
 DATABASE = os.environ["EMPORIUM_DATABASE_URL"].replace("postgresql+asyncpg", "postgresql")
@@ -65,6 +74,11 @@ PRODUCT_BY_ID = (
 NEWEST_PRODUCTS = (
     "SELECT id, sku, name, description, price_minor, currency, stock, is_active, version, "
     "created_at, updated_at FROM products WHERE is_active "
+    "ORDER BY created_at DESC, id DESC LIMIT $1"
+)
+PRODUCTS_AFTER = (
+    "SELECT id, sku, name, description, price_minor, currency, stock, is_active, version, "
+    "created_at, updated_at FROM products WHERE is_active AND (created_at, id) < ($2, $3) "
     "ORDER BY created_at DESC, id DESC LIMIT $1"
 )
 # A customer's placements queue on a lock of their own, and count what they hold unpaid.
@@ -133,11 +147,37 @@ def _product(row: asyncpg.Record) -> dict[str, object]:
     }
 
 
+def _mac(payload: bytes) -> bytes:
+    return hmac.new(CURSOR_KEY, b"products:-created_at\x00" + payload, hashlib.sha256).digest()[:16]
+
+
 def _cursor(row: asyncpg.Record) -> str:
     payload = orjson.dumps([row["created_at"].isoformat(), str(row["id"])])
-    mac = hmac.new(CURSOR_KEY, b"products:-created_at\x00" + payload, hashlib.sha256).digest()
     encode = base64.urlsafe_b64encode
-    return f"{encode(payload).decode().rstrip('=')}.{encode(mac[:16]).decode().rstrip('=')}"
+    return f"{encode(payload).decode().rstrip('=')}.{encode(_mac(payload)).decode().rstrip('=')}"
+
+
+def _position(cursor: str) -> tuple[datetime, UUID] | None:
+    """The (created_at, id) a cursor names, if it is signed as Emporium signs them."""
+    try:
+        payload_text, mac_text = cursor.split(".")
+        payload = base64.urlsafe_b64decode(payload_text + "=" * (-len(payload_text) % 4))
+        mac = base64.urlsafe_b64decode(mac_text + "=" * (-len(mac_text) % 4))
+        if not hmac.compare_digest(mac, _mac(payload)):
+            return None
+        moment, item_id = orjson.loads(payload)
+        position = datetime.fromisoformat(moment), UUID(item_id)
+    except (binascii.Error, orjson.JSONDecodeError, TypeError, ValueError):
+        return None
+    return position if position[0].tzinfo is not None else None
+
+
+@asynccontextmanager
+async def _connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection, first come, first served (asyncpg's pool, like SQLAlchemy's,
+    lets a newcomer take a connection a woken waiter was due)."""
+    async with request.app.state.turns, request.app.state.pool.acquire() as conn:
+        yield conn
 
 
 async def product(request: Request) -> Response:
@@ -145,7 +185,7 @@ async def product(request: Request) -> Response:
         product_id = UUID(request.path_params["product_id"])
     except ValueError:
         return _json({"code": "validation_error"}, 422)
-    async with request.app.state.pool.acquire() as conn:
+    async with _connection(request) as conn:
         row = await conn.fetchrow(PRODUCT_BY_ID, product_id)
     if row is None or not row["is_active"]:
         return _json({"code": "not_found"}, 404)
@@ -153,8 +193,15 @@ async def product(request: Request) -> Response:
 
 
 async def products(request: Request) -> Response:
-    async with request.app.state.pool.acquire() as conn:
-        rows = await conn.fetch(NEWEST_PRODUCTS, 21)
+    cursor = request.query_params.get("cursor")
+    after = _position(cursor) if cursor is not None else None
+    if cursor is not None and after is None:
+        return _json({"code": "invalid_cursor"}, 400)
+    async with _connection(request) as conn:
+        if after is None:
+            rows = await conn.fetch(NEWEST_PRODUCTS, 21)
+        else:
+            rows = await conn.fetch(PRODUCTS_AFTER, 21, *after)
     page = rows[:20]
     next_cursor = _cursor(page[-1]) if len(rows) > 20 else None
     return _json({"items": [_product(row) for row in page], "next_cursor": next_cursor})
@@ -207,7 +254,7 @@ async def me(request: Request) -> Response:
     claims = _claims(request)
     if claims is None:
         return _unauthorized()
-    async with request.app.state.pool.acquire() as conn:
+    async with _connection(request) as conn:
         row = await _user(conn, claims)
     if row is None:
         return _unauthorized()
@@ -265,7 +312,7 @@ async def place_order(request: Request) -> Response:
         return _json({"code": "validation_error"}, 422)
     wanted, address = parsed
     order_id, now = _new_id(), datetime.now(UTC)
-    async with request.app.state.pool.acquire() as conn:
+    async with _connection(request) as conn:
         user = await _user(conn, claims)
         if user is None:
             return _unauthorized()
@@ -362,9 +409,17 @@ async def place_order(request: Request) -> Response:
     return _json(document, 201, {"Location": f"/api/v1/orders/{order_id}"})
 
 
+async def _keep(_: asyncpg.Connection) -> None:
+    """Nothing to reset: every transaction here ends itself, nothing else is set."""
+
+
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    app.state.pool = await asyncpg.create_pool(DATABASE, min_size=POOL_SIZE, max_size=POOL_SIZE)
+    app.state.pool = await asyncpg.create_pool(
+        DATABASE, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=_keep
+    )
+    app.state.turns = asyncio.Semaphore(POOL_SIZE)
+    tune_collector()
     yield
     await app.state.pool.close()
 

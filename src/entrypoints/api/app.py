@@ -1,6 +1,5 @@
 """The FastAPI application factory."""
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,7 +27,6 @@ logger = logging.getLogger("emporium.api")
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
-GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -43,15 +41,6 @@ def create_app(container: Container) -> FastAPI:
         upkeep = container.orders.upkeep()
         async with running(container), running_upkeep(upkeep, settings.order_sweep_interval):
             container.users.hasher()  # its start-up hash is paid here, not by a request
-            # What start-up built lives as long as the process: out of the collector's
-            # sight, so that full collections stay short.
-            gc.collect()
-            gc.freeze()
-            # A request allocates thousands of short-lived objects: at the default
-            # threshold (700) the young generation was collected every few milliseconds,
-            # promoting requests in flight to older generations whose collections took
-            # 40-60 ms (the p99). Measured with benchmarks/harness.py.
-            gc.set_threshold(*GC_THRESHOLDS)
             yield
 
     # The docs pages load their scripts from this package, not a CDN: they work offline.
@@ -101,8 +90,3 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(LivenessProbeMiddleware)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, sees every answer
     return app
-
-
-def app_from_environment() -> FastAPI:
-    """For uvicorn's ``--factory``: each worker process builds its own container."""
-    return create_app(Container())

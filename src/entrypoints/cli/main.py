@@ -36,7 +36,7 @@ def serve(
         with reported():
             migrator.upgrade(config.database_url)
     uvicorn.run(
-        "entrypoints.api.app:app_from_environment",
+        "entrypoints.api.serving:app_from_environment",
         factory=True,
         host=host,
         port=port,
