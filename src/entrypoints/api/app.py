@@ -5,20 +5,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.types import ASGIApp
 
 from domain.shared.money import Currency
 from entrypoints.api import liveness
 from entrypoints.api.limits import Limits
-from entrypoints.api.liveness import LivenessProbeMiddleware
-from entrypoints.api.middleware import (
-    BodySizeLimitMiddleware,
-    HeadAsGetMiddleware,
-    RequestIdMiddleware,
-)
+from entrypoints.api.middleware import EdgeMiddleware
 from entrypoints.api.openapi import install_openapi
-from entrypoints.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
+from entrypoints.api.problems import install_problem_handlers
 from entrypoints.api.routers import auth, health, orders, products, users
 from entrypoints.container import Container, running
 from entrypoints.upkeep import running_upkeep
@@ -84,9 +82,22 @@ def create_app(container: Container) -> FastAPI:
                 "Idempotent-Replayed",
             ],
         )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(UnexpectedErrorMiddleware)
-    app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(LivenessProbeMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # added last: outermost, sees every answer
+    app.middleware_stack = _middleware_stack(app)
     return app
+
+
+def _middleware_stack(app: FastAPI) -> ASGIApp:
+    """Starlette's stack less what the edge does itself: the edge answers unexpected
+    errors (Starlette's ``ServerErrorMiddleware`` would re-raise them, logging each twice
+    and dropping the connection) and limits bodies; no telemetry is set up. Every layer
+    dropped is a call and a wrapped ``send`` less on every request."""
+    handlers = {
+        kind: handler
+        for kind, handler in app.exception_handlers.items()
+        if kind not in (500, Exception)
+    }
+    stack: ASGIApp = AsyncExitStackMiddleware(app.router)  # closes uploaded files
+    stack = ExceptionMiddleware(stack, handlers=handlers, debug=app.debug)
+    for middleware in reversed(app.user_middleware):
+        stack = middleware.cls(stack, *middleware.args, **middleware.kwargs)
+    return EdgeMiddleware(stack, max_body_bytes=MAX_BODY_BYTES)

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from domain.shared.errors import (
     BadRequest,
@@ -185,42 +185,6 @@ async def _http_error(request: Request, error: Exception) -> ProblemResponse:
         status=error.status_code,
         headers=headers,
     )
-
-
-class UnexpectedErrorMiddleware:
-    """The last word on an error nobody foresaw: one log line with its trace, a 500
-    problem without internals, and the connection kept (Starlette's own handler re-raises,
-    so the server logs the trace twice and drops the keep-alive connection)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            request_id = scope.get("state", {}).get("request_id", "")
-            logger.exception("unhandled error (request_id=%s)", request_id)
-            if started:  # half an answer is out: nothing sane is left to send
-                raise
-            response = problem_response(
-                scope,
-                status=500,
-                code="internal_error",
-                title="Internal server error",
-                detail=f"Something went wrong on our side; quote request id {request_id}",
-            )
-            await response(scope, receive, send)
 
 
 def problem_response(
