@@ -73,5 +73,8 @@ _ONE = select(1)
 
 async def ping(engine: AsyncEngine) -> None:
     """One round trip to the database; raises if it does not answer."""
-    async with engine.connect() as conn:
-        await (await Statements.on(conn, transactional=False)).rows(_ONE)
+    statements = await Statements.checkout(engine, transactional=False)
+    try:
+        await statements.rows(_ONE)
+    finally:
+        await statements.give_back()

@@ -6,7 +6,8 @@ parameters. A unit of work's ``Statements`` runs them on its pooled connection, 
 per database:
 
 - PostgreSQL: straight on the asyncpg connection under it, each statement compiled once
-  and prepared by the driver. SQLAlchemy's own work for an execution (cache lookup,
+  and prepared by the driver, on a connection taken from the pool without SQLAlchemy's
+  ``Connection`` around it. SQLAlchemy's own work for an execution (cache lookup,
   execution context, result wrapping) costs about 100 µs, more than the driver's whole
   round trip;
 - SQLite: through SQLAlchemy, whose types fill in what its driver lacks (time zones).
@@ -19,8 +20,9 @@ begins at the first statement, as the engine tunes it (its read-only connections
 transactions are deferred ones: one snapshot from the first read).
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -38,8 +40,10 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from domain.shared.aggregate import Aggregate
 
@@ -103,31 +107,29 @@ def _as_integrity_error(compiled: _Compiled) -> Iterator[None]:
         raise IntegrityError(compiled.sql, None, error) from error
 
 
-class Statements:
-    """Runs statements on one connection, in its unit of work's transaction.
-    ``transactional`` says whether they run in a transaction (a writing unit of work's)
-    or each on its own (a read-only one's, on PostgreSQL)."""
+class Statements(ABC):
+    """Runs statements on one pooled connection, in its unit of work's transaction:
+    one subclass per database. ``transactional`` says whether they run in a transaction
+    (a writing unit of work's) or each on its own (a read-only one's, on PostgreSQL)."""
 
-    def __init__(self, conn: AsyncConnection, driver: Any, *, transactional: bool) -> None:
-        self._conn, self._driver = conn, driver
-        self.dialect: str = conn.dialect.name
-        self._transactional, self._open = transactional, False
+    dialect: str
 
-    @classmethod
-    async def on(cls, conn: AsyncConnection, *, transactional: bool) -> "Statements":
-        """Statements on ``conn``: on PostgreSQL, on the asyncpg connection under it."""
-        driver = None
-        if conn.dialect.name == "postgresql":
-            driver = (await conn.get_raw_connection()).driver_connection
-        return cls(conn, driver, transactional=transactional)
+    @staticmethod
+    async def checkout(engine: AsyncEngine, *, transactional: bool) -> "Statements":
+        """Statements on a connection from ``engine``'s pool."""
+        if engine.dialect.name != "postgresql":
+            return _OnSqlite(await engine.connect())
+        try:
+            pooled = await engine.raw_connection()
+        except engine.dialect.loaded_dbapi.Error as error:
+            # Raised as SQLAlchemy raises a failed connect for its own ``Connection``.
+            raise OperationalError(None, None, error) from error
+        return _OnPostgres(engine.dialect, pooled, transactional)
 
+    @abstractmethod
     async def rows(
         self, statement: Executable, parameters: Row | None = None
-    ) -> Sequence[Mapping[Any, Any]]:
-        if self._driver is None:
-            return (await self._conn.execute(statement, parameters)).mappings().all()
-        compiled = await self._prepare(statement, ())
-        return await self._driver.fetch(compiled.sql, *compiled.arguments(parameters or {}))  # type: ignore[no-any-return]
+    ) -> Sequence[Mapping[Any, Any]]: ...
 
     async def row(
         self, statement: Executable, parameters: Row | None = None
@@ -136,23 +138,64 @@ class Statements:
         rows = await self.rows(statement, parameters)
         return rows[0] if rows else None
 
+    @abstractmethod
     async def execute(self, statement: Executable, parameters: Row | None = None) -> int:
         """The number of rows the statement wrote."""
-        if self._driver is None:
-            return (await self._conn.execute(statement, parameters)).rowcount
+
+    @abstractmethod
+    async def execute_many(self, statement: Executable, rows: Sequence[Row]) -> int:
+        """Runs the statement once per row, in one round trip; the number of rows it
+        wrote."""
+
+    @abstractmethod
+    async def commit(self) -> None:
+        """Commits the transaction, if one began; the next statement begins another."""
+
+    @abstractmethod
+    async def roll_back(self) -> None: ...
+
+    @abstractmethod
+    async def give_back(self) -> None:
+        """Rolls back what was not committed and returns the connection to its pool."""
+
+    @abstractmethod
+    async def discard(self) -> None:
+        """Closes a connection left in doubt (lost, or cut off mid-statement), which the
+        pool replaces: it is never handed out again."""
+
+
+class _OnPostgres(Statements):
+    """Straight on the asyncpg connection (SQLAlchemy's ``Connection`` around it would
+    cost more than the round trip). A writing unit of work's transaction begins with
+    its first statement."""
+
+    dialect = "postgresql"
+
+    def __init__(
+        self, dialect: Dialect, pooled: PoolProxiedConnection, transactional: bool
+    ) -> None:
+        self._pooled = pooled
+        self._driver: Any = pooled.driver_connection
+        self._dialect = dialect
+        self._transactional, self._open = transactional, False
+
+    async def rows(
+        self, statement: Executable, parameters: Row | None = None
+    ) -> Sequence[Mapping[Any, Any]]:
+        compiled = await self._prepare(statement, ())
+        return await self._driver.fetch(compiled.sql, *compiled.arguments(parameters or {}))  # type: ignore[no-any-return]
+
+    async def execute(self, statement: Executable, parameters: Row | None = None) -> int:
         compiled = await self._prepare(statement, tuple(parameters or ()))
         with _as_integrity_error(compiled):
             status = await self._driver.execute(compiled.sql, *compiled.arguments(parameters or {}))
         return int(status.rpartition(" ")[2])  # "UPDATE 1", "INSERT 0 1"
 
     async def execute_many(self, statement: Executable, rows: Sequence[Row]) -> int:
-        """Runs the statement once per row, in one round trip; the number of rows it
-        wrote. (The driver's batch counts nothing, so an UPDATE or DELETE is sent
-        returning a row per row it writes, and those are counted.)"""
+        """(The driver's batch counts nothing, so an UPDATE or DELETE is sent returning
+        a row per row it writes, and those are counted.)"""
         if len(rows) <= 1:
             return await self.execute(statement, rows[0]) if rows else 0
-        if self._driver is None:  # SQLite counts a batch's rows
-            return (await self._conn.execute(statement, list(rows))).rowcount
         if isinstance(statement, Insert):  # every row is written, or it raises
             compiled = await self._prepare(statement, tuple(rows[0]))
             with _as_integrity_error(compiled):
@@ -166,23 +209,65 @@ class Statements:
         return len(written)
 
     async def commit(self) -> None:
-        """Commits the transaction, if one began; the next statement begins another."""
-        if self._driver is None:
-            await self._conn.commit()
-        elif self._open:
+        if self._open:
             self._open = False
             await self._driver.execute("COMMIT")
 
     async def roll_back(self) -> None:
-        if self._driver is None:
-            await self._conn.rollback()
-        elif self._open:
+        if self._open:
             self._open = False
             await self._driver.execute("ROLLBACK")
 
+    async def give_back(self) -> None:
+        await self.roll_back()
+        await greenlet_spawn(self._pooled.close)
+
+    async def discard(self) -> None:
+        with suppress(Exception):  # a dead connection cannot close cleanly
+            await greenlet_spawn(self._pooled.invalidate)
+            await greenlet_spawn(self._pooled.close)
+
     async def _prepare(self, statement: Executable, keys: tuple[str, ...]) -> _Compiled:
-        """The statement compiled, once its transaction has begun (PostgreSQL)."""
+        """The statement compiled, once its transaction has begun."""
         if self._transactional and not self._open:
             await self._driver.execute("BEGIN")
             self._open = True
-        return _compiled(statement, self._conn.dialect, keys)
+        return _compiled(statement, self._dialect, keys)
+
+
+class _OnSqlite(Statements):
+    """Through SQLAlchemy, whose types fill in what its driver lacks (time zones), and
+    which begins a transaction at the first statement, as the engine tunes it."""
+
+    dialect = "sqlite"
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def rows(
+        self, statement: Executable, parameters: Row | None = None
+    ) -> Sequence[Mapping[Any, Any]]:
+        return (await self._conn.execute(statement, parameters)).mappings().all()
+
+    async def execute(self, statement: Executable, parameters: Row | None = None) -> int:
+        return (await self._conn.execute(statement, parameters)).rowcount
+
+    async def execute_many(self, statement: Executable, rows: Sequence[Row]) -> int:
+        if len(rows) <= 1:
+            return await self.execute(statement, rows[0]) if rows else 0
+        return (await self._conn.execute(statement, list(rows))).rowcount
+
+    async def commit(self) -> None:
+        await self._conn.commit()
+
+    async def roll_back(self) -> None:
+        await self._conn.rollback()
+
+    async def give_back(self) -> None:
+        await self.roll_back()
+        await self._conn.close()
+
+    async def discard(self) -> None:
+        with suppress(Exception):  # a dead connection cannot close cleanly
+            await self._conn.invalidate()
+            await self._conn.close()

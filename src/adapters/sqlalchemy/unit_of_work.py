@@ -2,14 +2,13 @@
 ``Statements``, and the repositories each bounded context registers."""
 
 import asyncio
-from contextlib import suppress
 from types import TracebackType
 from typing import Self
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import POOL_TIMEOUT_SECONDS
 from adapters.sqlalchemy.statements import Repositories, Statements
@@ -71,11 +70,11 @@ class SqlReader:
         turns: asyncio.Semaphore | None = None,
     ) -> None:
         self._engine, self._repositories, self._turns = engine, repositories, turns
-        self._conn: AsyncConnection | None = None
+        self._statements: Statements | None = None
         self._seen: list[Aggregate] = []
 
     async def __aenter__(self) -> Self:
-        if self._conn is not None:
+        if self._statements is not None:
             raise RuntimeError("this unit of work is in use; one transaction at a time")
         await self._wait_turn()
         try:
@@ -102,13 +101,12 @@ class SqlReader:
 
     async def _enter(self) -> Self:
         try:
-            conn = await self._engine.connect()
+            statements = await Statements.checkout(self._engine, transactional=self._transactional)
         except (DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
             raise ServiceUnavailable("The database does not answer") from error
-        self._conn, self._seen = conn, []
-        self._statements = await Statements.on(conn, transactional=self._transactional)
+        self._statements, self._seen = statements, []
         for name, repository in self._repositories.items():
-            setattr(self, name, repository(self._statements, self._seen.append))
+            setattr(self, name, repository(statements, self._seen.append))
         return self
 
     async def __aexit__(
@@ -117,11 +115,11 @@ class SqlReader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
+        statements, self._statements = self._statements, None
+        if statements is None:
             raise RuntimeError("__aexit__ without __aenter__")
         try:
-            await _give_back(conn, self._statements, exc)
+            await _give_back(statements, exc)
         finally:
             self._end_turn()
         if exc is None:
@@ -151,39 +149,29 @@ class SqlUnitOfWork(SqlReader):
         self._publisher = publisher
 
     async def commit(self) -> None:
-        if self._conn is None:
+        if self._statements is None:
             raise RuntimeError("commit() outside 'async with'")
         await self._statements.commit()
         await self._publisher.publish([e for a in self._seen for e in a.pull_events()])
 
 
-async def _give_back(
-    conn: AsyncConnection, statements: Statements, error: BaseException | None
-) -> None:
+async def _give_back(statements: Statements, error: BaseException | None) -> None:
     """Rolls back what was not committed and gives the connection back to the pool,
     unless the block ended in a way that leaves the connection in doubt: lost, cancelled
     half-way through a statement, or failing to roll back. Such a connection is
-    invalidated (closed, and replaced in the pool), never handed out again."""
-    if error is None or _connection_sound(error):
-        try:
-            await statements.roll_back()
-        except BaseException:
-            await _invalidate(conn)
-            if error is None:
-                raise
-            return
-        await conn.close()
+    discarded, never handed out again."""
+    if error is not None and not _connection_sound(error):
+        await statements.discard()
         return
-    await _invalidate(conn)
+    try:
+        await statements.give_back()
+    except BaseException:
+        await statements.discard()
+        if error is None:
+            raise
 
 
 def _connection_sound(error: BaseException) -> bool:
     """The error left the connection as good as before: the database refused a
     statement, or the use case gave up on its own."""
     return isinstance(error, Exception) and not database_unreachable(error)
-
-
-async def _invalidate(conn: AsyncConnection) -> None:
-    with suppress(Exception):  # a dead connection cannot close cleanly
-        await conn.invalidate()
-        await conn.close()
