@@ -11,8 +11,10 @@ from domain.users import EmailTaken
 from entrypoints.api.dependencies import use
 from entrypoints.api.limits import per_client
 from entrypoints.api.problems import raises
+from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.users import RefreshIn, RegisterIn, TokenOut, UserOut
 from entrypoints.api.security import client_address
+from entrypoints.documents import user_document
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -29,15 +31,16 @@ def _token_out(pair: TokenPair) -> TokenOut:
     "/register",
     status_code=status.HTTP_201_CREATED,
     dependencies=[per_client("register")],
+    response_model=UserOut,
     responses=raises(EmailTaken, RateLimited),
     summary="Create a customer account",
 )
 async def register(
     body: RegisterIn,
     register_user: Annotated[RegisterUser, use(lambda c: c.users.register)],
-) -> UserOut:
+) -> JsonResponse:
     user = await register_user(Register(body.email, body.password, body.full_name))
-    return UserOut.of(user)
+    return JsonResponse(user_document(user), status.HTTP_201_CREATED)
 
 
 @router.post(

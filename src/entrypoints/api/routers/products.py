@@ -44,13 +44,12 @@ from entrypoints.api.schemas.catalog import (
     ProductOut,
     ProductPageOut,
     StockAdjustmentIn,
-    StockMovementOut,
     StockMovementPageOut,
     UpdateProductIn,
 )
 from entrypoints.api.security import OptionalUser, current_admin, is_admin
 from entrypoints.container import Container
-from entrypoints.documents import product_document
+from entrypoints.documents import product_document, stock_movement_document
 
 router = APIRouter(prefix="/products", tags=["products"])
 admin_router = APIRouter(
@@ -291,6 +290,7 @@ async def archive_product(
 
 @admin_router.get(
     "/{product_id}/stock-movements",
+    response_model=StockMovementPageOut,
     responses=raises(NotFound),
     summary="A product's stock ledger, newest first (admins)",
 )
@@ -302,12 +302,10 @@ async def list_stock_movements(
     cursors: Cursors,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> StockMovementPageOut:
+) -> JsonResponse:
     scope = f"stock-movements:{product_id}"
     page = await list_movements(
         ListStockMovements(product_id, limit, cursors.decode(cursor, scope, integer))
     )
-    return StockMovementPageOut(
-        items=[StockMovementOut.of(m) for m in page.items],
-        next_cursor=cursors.encode(page.next_after, scope),
-    )
+    items = [stock_movement_document(m) for m in page.items]
+    return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, scope)})

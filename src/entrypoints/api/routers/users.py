@@ -18,6 +18,7 @@ from domain.users import LastAdmin, Role
 from entrypoints.api.dependencies import use
 from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment, search
 from entrypoints.api.problems import raises
+from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.users import (
     ChangePasswordIn,
     UpdateMeIn,
@@ -26,6 +27,7 @@ from entrypoints.api.schemas.users import (
     UserPageOut,
 )
 from entrypoints.api.security import CurrentUser, client_address, current_admin
+from entrypoints.documents import user_document
 
 router = APIRouter(prefix="/users", tags=["users"])
 # Every route of this one is for admins only: checked, and documented (403), once.
@@ -37,18 +39,22 @@ admin_router = APIRouter(
 )
 
 
-@router.get("/me", summary="The signed-in user")
-async def read_me(user: CurrentUser) -> UserOut:
-    return UserOut.of(user)
+@router.get("/me", response_model=UserOut, summary="The signed-in user")
+async def read_me(user: CurrentUser) -> JsonResponse:
+    return JsonResponse(user_document(user))
 
 
-@router.patch("/me", summary="Update one's own profile (fields left out stay as they are)")
+@router.patch(
+    "/me",
+    response_model=UserOut,
+    summary="Update one's own profile (fields left out stay as they are)",
+)
 async def update_me(
     body: UpdateMeIn,
     user: CurrentUser,
     update_profile: Annotated[UpdateOwnProfile, use(lambda c: c.users.update_profile)],
-) -> UserOut:
-    return UserOut.of(await update_profile(UpdateProfile(user.id, body.full_name)))
+) -> JsonResponse:
+    return JsonResponse(user_document(await update_profile(UpdateProfile(user.id, body.full_name))))
 
 
 @router.post(
@@ -72,7 +78,7 @@ async def change_my_password(
 _USERS = "users"  # the scope of the list's cursors
 
 
-@admin_router.get("", summary="List users, newest first (admins)")
+@admin_router.get("", response_model=UserPageOut, summary="List users, newest first (admins)")
 async def list_users(
     list_accounts: Annotated[ListAccounts, use(lambda c: c.users.list_accounts)],
     cursors: Annotated[CursorCodec, use(lambda c: c.core.cursors)],
@@ -80,24 +86,25 @@ async def list_users(
     q: Annotated[str | None, search("in email or name")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
-) -> UserPageOut:
+) -> JsonResponse:
     page = await list_accounts(ListUsers(role, q, limit, cursors.decode(cursor, _USERS, moment)))
-    return UserPageOut(
-        items=[UserOut.of(u) for u in page.items],
-        next_cursor=cursors.encode(page.next_after, _USERS),
-    )
+    items = [user_document(u) for u in page.items]
+    return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, _USERS)})
 
 
-@admin_router.get("/{user_id}", responses=raises(NotFound), summary="One user (admins)")
+@admin_router.get(
+    "/{user_id}", response_model=UserOut, responses=raises(NotFound), summary="One user (admins)"
+)
 async def read_user(
     user_id: UUID,
     get_account: Annotated[GetAccount, use(lambda c: c.users.get_account)],
-) -> UserOut:
-    return UserOut.of(await get_account(GetUser(user_id)))
+) -> JsonResponse:
+    return JsonResponse(user_document(await get_account(GetUser(user_id))))
 
 
 @admin_router.patch(
     "/{user_id}",
+    response_model=UserOut,
     responses=raises(NotFound, LastAdmin, ConcurrentUpdate),
     summary="Change a user's role or activation (admins)",
 )
@@ -105,5 +112,6 @@ async def update_user(
     user_id: UUID,
     body: UpdateUserIn,
     update_account: Annotated[UpdateAccount, use(lambda c: c.users.update_account)],
-) -> UserOut:
-    return UserOut.of(await update_account(UpdateUser(user_id, body.role, body.is_active)))
+) -> JsonResponse:
+    user = await update_account(UpdateUser(user_id, body.role, body.is_active))
+    return JsonResponse(user_document(user))

@@ -1,10 +1,9 @@
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from domain.catalog import StockMovement
 from domain.catalog.product import DESCRIPTION_MAX_LENGTH, MAX_STOCK, NAME_MAX_LENGTH
 from domain.catalog.sku import MAX_LENGTH as SKU_MAX_LENGTH
 from domain.catalog.sku import PATTERN as SKU_PATTERN
@@ -119,6 +118,8 @@ class ProductPageOut(BaseModel):
 
 
 class StockMovementOut(BaseModel):
+    """The schema of ``entrypoints.documents.stock_movement_document``."""
+
     id: UUID
     product_id: UUID
     delta: int
@@ -128,20 +129,6 @@ class StockMovementOut(BaseModel):
     actor_id: UUID | None
     order_id: UUID | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, movement: StockMovement) -> Self:
-        return cls(
-            id=movement.id,
-            product_id=movement.product_id,
-            delta=movement.delta,
-            stock_after=movement.stock_after,
-            kind=movement.kind,
-            reason=movement.reason,
-            actor_id=movement.actor_id,
-            order_id=movement.order_id,
-            created_at=movement.created_at,
-        )
 
 
 class StockMovementPageOut(BaseModel):

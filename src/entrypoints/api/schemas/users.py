@@ -1,12 +1,12 @@
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, Field, StrictBool
 
 from domain.shared.errors import InvalidValue
 from domain.shared.text import BIDI_CLASS, CONTROL_CLASS, INVISIBLE_CLASS
-from domain.users import Email, Role, User
+from domain.users import Email, Role
 from domain.users.email import MAX_LENGTH as EMAIL_MAX_LENGTH
 from domain.users.email import MAX_LOCAL_LENGTH as EMAIL_MAX_LOCAL_LENGTH
 from domain.users.password import MAX_LENGTH as PASSWORD_MAX
@@ -86,23 +86,14 @@ class TokenOut(BaseModel):
 
 
 class UserOut(BaseModel):
+    """The schema of ``entrypoints.documents.user_document``."""
+
     id: UUID
     email: str
     full_name: str
     role: Role
     is_active: bool
     created_at: datetime
-
-    @classmethod
-    def of(cls, user: User) -> Self:
-        return cls(
-            id=user.id,
-            email=user.email.value,
-            full_name=user.full_name,
-            role=user.role,
-            is_active=user.is_active,
-            created_at=user.created_at,
-        )
 
 
 class UserPageOut(BaseModel):
