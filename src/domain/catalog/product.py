@@ -1,4 +1,3 @@
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -10,7 +9,7 @@ from domain.catalog.stock import REASON_MAX_LENGTH, MovementKind, StockMovement
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import InvalidValue
 from domain.shared.money import Currency, CurrencyMismatch, Money
-from domain.shared.text import has_bidi_controls, has_control_characters, is_invisible
+from domain.shared.text import clean_text
 
 NAME_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 5000
@@ -18,32 +17,17 @@ MAX_STOCK = 2**31 - 1
 
 
 def clean_name(name: str) -> str:
-    cleaned = unicodedata.normalize("NFC", " ".join(name.split()))
-    if not 1 <= len(cleaned) <= NAME_MAX_LENGTH:
-        raise InvalidValue("name", f"A name has 1 to {NAME_MAX_LENGTH} characters")
-    if has_control_characters(cleaned) or has_bidi_controls(cleaned) or is_invisible(cleaned):
-        raise InvalidValue("name", "A name is visible, with no control or bidi characters")
-    return cleaned
+    return clean_text("name", name, longest=NAME_MAX_LENGTH)
 
 
 def clean_description(description: str) -> str:
-    cleaned = unicodedata.normalize("NFC", description.strip())
-    if len(cleaned) > DESCRIPTION_MAX_LENGTH:
-        raise InvalidValue(
-            "description", f"A description has at most {DESCRIPTION_MAX_LENGTH} characters"
-        )
-    if has_control_characters(cleaned.replace("\n", "").replace("\t", "")):
-        raise InvalidValue("description", "A description has no control characters")
-    return cleaned
+    return clean_text(
+        "description", description, longest=DESCRIPTION_MAX_LENGTH, shortest=0, multiline=True
+    )
 
 
 def clean_reason(reason: str) -> str:
-    cleaned = " ".join(reason.split())
-    if not 1 <= len(cleaned) <= REASON_MAX_LENGTH:
-        raise InvalidValue("reason", f"A reason has 1 to {REASON_MAX_LENGTH} characters")
-    if has_control_characters(cleaned):
-        raise InvalidValue("reason", "A reason has no control characters")
-    return cleaned
+    return clean_text("reason", reason, longest=REASON_MAX_LENGTH)
 
 
 def _check_price(price: Money, store_currency: Currency) -> Money:

@@ -1,10 +1,9 @@
-import unicodedata
 from dataclasses import dataclass
 from typing import Self
 
 from domain.orders.countries import COUNTRY_CODES
 from domain.shared.errors import InvalidValue
-from domain.shared.text import has_bidi_controls, has_control_characters, is_invisible
+from domain.shared.text import clean_text
 
 # The longest each part may be, and whether it may be left out.
 FIELD_LIMITS = {"name": 200, "line1": 200, "line2": 200, "city": 100, "postal_code": 20}
@@ -12,16 +11,8 @@ _OPTIONAL = {"line2"}
 
 
 def _clean(field: str, value: str) -> str:
-    cleaned = unicodedata.normalize("NFC", " ".join(value.split()))
-    longest = FIELD_LIMITS[field]
     shortest = 0 if field in _OPTIONAL else 1
-    if not shortest <= len(cleaned) <= longest:
-        raise InvalidValue(field, f"An address's {field} has {shortest} to {longest} characters")
-    if cleaned and (
-        has_control_characters(cleaned) or has_bidi_controls(cleaned) or is_invisible(cleaned)
-    ):
-        raise InvalidValue(field, f"An address's {field} is visible text")
-    return cleaned
+    return clean_text(field, value, longest=FIELD_LIMITS[field], shortest=shortest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,6 @@
 """The order: what was bought, at what price, and where it stands. Its moves are one
 table, ``TRANSITIONS``; anything else is refused."""
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,7 +19,7 @@ from domain.orders.events import (
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import InvalidValue
 from domain.shared.money import MAX_MINOR, Money
-from domain.shared.text import has_bidi_controls, has_control_characters, is_invisible
+from domain.shared.text import clean_text
 
 MAX_LINES = 50
 MAX_QUANTITY = 1000
@@ -78,14 +77,7 @@ class OrderLine:
 
 
 def clean_tracking_number(tracking_number: str) -> str:
-    cleaned = unicodedata.normalize("NFC", tracking_number.strip())
-    if not 1 <= len(cleaned) <= TRACKING_NUMBER_MAX_LENGTH:
-        raise InvalidValue(
-            "tracking_number", f"A tracking number has 1 to {TRACKING_NUMBER_MAX_LENGTH} characters"
-        )
-    if has_control_characters(cleaned) or has_bidi_controls(cleaned) or is_invisible(cleaned):
-        raise InvalidValue("tracking_number", "A tracking number is visible text")
-    return cleaned
+    return clean_text("tracking_number", tracking_number, longest=TRACKING_NUMBER_MAX_LENGTH)
 
 
 def total_of(lines: tuple[OrderLine, ...]) -> Money:

@@ -5,6 +5,8 @@ state the very same rules."""
 import re
 import unicodedata
 
+from domain.shared.errors import InvalidValue
+
 CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
 # Bidirectional overrides and isolates reorder what is displayed around them.
 BIDI_CLASS = r"\u202a-\u202e\u2066-\u2069"
@@ -20,6 +22,26 @@ _CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 _VISIBLE = re.compile(rf"[^\s{CONTROL_CLASS}{INVISIBLE_CLASS}]")
 # Scripts that are written together in one word (Japanese mixes all three).
 _SCRIPT_FAMILIES = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK"}
+
+
+def clean_text(
+    field: str, text: str, *, longest: int, shortest: int = 1, multiline: bool = False
+) -> str:
+    """Text people will read, by the one rule for all of it: NFC; trimmed, and runs of
+    white space made one space (``multiline`` text, such as a description, keeps its
+    line breaks and tabs instead); ``shortest`` to ``longest`` characters; no control
+    characters (but those line breaks and tabs) nor bidi overrides; and, unless empty,
+    something a reader can see. Joiners stay: some scripts and emoji need them."""
+    cleaned = unicodedata.normalize("NFC", text.strip() if multiline else " ".join(text.split()))
+    label = field.replace("_", " ")
+    if not shortest <= len(cleaned) <= longest:
+        raise InvalidValue(field, f"The {label} has {shortest} to {longest} characters")
+    controls = cleaned.replace("\n", "").replace("\t", "") if multiline else cleaned
+    if has_control_characters(controls) or has_bidi_controls(cleaned):
+        raise InvalidValue(field, f"The {label} has no control or bidi-override characters")
+    if cleaned and is_invisible(cleaned):
+        raise InvalidValue(field, f"The {label} has at least one visible character")
+    return cleaned
 
 
 def has_hidden_characters(text: str) -> bool:

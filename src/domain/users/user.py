@@ -1,12 +1,10 @@
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
 from domain.shared.aggregate import Aggregate
-from domain.shared.errors import InvalidValue
-from domain.shared.text import has_bidi_controls, has_control_characters, is_invisible
+from domain.shared.text import clean_text
 from domain.users.email import Email
 from domain.users.errors import LastAdmin
 from domain.users.events import (
@@ -26,17 +24,7 @@ class Role(StrEnum):
 
 
 def _clean_full_name(full_name: str) -> str:
-    """NFC, with runs of white space made one space. Joiners stay (some scripts and
-    emoji need them); control and bidi-override characters, and names that would show
-    as nothing, are refused."""
-    cleaned = unicodedata.normalize("NFC", " ".join(full_name.split()))
-    if not 1 <= len(cleaned) <= FULL_NAME_MAX_LENGTH:
-        raise InvalidValue("full_name", f"A name has 1 to {FULL_NAME_MAX_LENGTH} characters")
-    if has_control_characters(cleaned) or has_bidi_controls(cleaned):
-        raise InvalidValue("full_name", "A name has no control or bidi-override characters")
-    if is_invisible(cleaned):
-        raise InvalidValue("full_name", "A name has at least one visible character")
-    return cleaned
+    return clean_text("full_name", full_name, longest=FULL_NAME_MAX_LENGTH)
 
 
 @dataclass(eq=False, slots=True)
