@@ -14,6 +14,7 @@ from application.catalog.products import AdjustStockHandler, Catalog
 from domain.catalog import MovementKind, Product, Sku, SkuTaken
 from domain.shared.errors import ConcurrentUpdate
 from domain.shared.money import Currency, Money
+from tests.factories import ProductFactory
 from tests.fakes import FakeClock
 from tests.integration.conftest import MakeUow
 from tests.integration.ledger import assert_chain
@@ -26,13 +27,11 @@ _ids = Uuid7Generator()
 def product(
     sku: str, *, name: str = "Mug", minor: int = 999, at: int = 0, **fields: object
 ) -> Product:
-    item = Product.create(
-        id=_ids.new_id(),
+    item = ProductFactory(
         sku=Sku.parse(sku),
         name=name,
         description=str(fields.pop("description", "")),
         price=Money(minor, USD),
-        store_currency=USD,
         now=T0 + timedelta(seconds=at),
     )
     return replace(item, **fields) if fields else item  # type: ignore[arg-type]

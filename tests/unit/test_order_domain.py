@@ -2,7 +2,6 @@
 totals and address."""
 
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
 
 import pytest
 
@@ -18,6 +17,7 @@ from domain.orders import (
 )
 from domain.shared.errors import InvalidValue
 from domain.shared.money import Currency, CurrencyMismatch, Money
+from tests.factories import OrderFactory, OrderLineFactory
 
 USD, EUR = Currency("USD"), Currency("EUR")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -29,17 +29,12 @@ ADDRESS = Address.parse(
 
 
 def line(minor: int = 1999, quantity: int = 1, currency: Currency = USD) -> OrderLine:
-    return OrderLine(uuid4(), "MUG-001", "Mug", Money(minor, currency), quantity)
+    return OrderLineFactory(unit_price=Money(minor, currency), quantity=quantity)
 
 
 def order(*lines: OrderLine) -> Order:
-    return Order.place(
-        id=uuid4(),
-        customer_id=uuid4(),
-        lines=lines or (line(),),
-        shipping_address=ADDRESS,
-        now=NOW,
-        payment_timeout=TIMEOUT,
+    return OrderFactory(
+        lines=lines or (line(),), shipping_address=ADDRESS, now=NOW, payment_timeout=TIMEOUT
     )
 
 

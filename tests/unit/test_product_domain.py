@@ -7,22 +7,15 @@ from domain.catalog import MovementKind, Product, Sku, StockWouldGoNegative
 from domain.catalog.events import ProductArchived, ProductCreated, ProductRepriced, StockAdjusted
 from domain.shared.errors import InvalidValue
 from domain.shared.money import Currency, CurrencyMismatch, Money
+from tests.factories import ProductFactory
 
 USD = Currency("USD")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def product(**changes: object) -> Product:
-    fields: dict[str, object] = {
-        "id": uuid4(),
-        "sku": Sku.parse("MUG-001"),
-        "name": "Mug",
-        "description": "A mug.",
-        "price": Money(1999, USD),
-        "store_currency": USD,
-        "now": NOW,
-    }
-    return Product.create(**(fields | changes))  # type: ignore[arg-type]
+    mug = {"sku": Sku.parse("MUG-001"), "description": "A mug.", "price": Money(1999, USD)}
+    return ProductFactory(**(mug | {"now": NOW} | changes))
 
 
 def adjust(item: Product, delta: int, reason: str = "counted") -> None:
