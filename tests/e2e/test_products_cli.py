@@ -98,7 +98,7 @@ BAD_ROWS = [
     ("E-5,Float price,,1e3,1", "line 7: price: "),
     ("F-6,Bytes \xff\xfe,,1.00,1", "line 8: row: bytes that are not UTF-8"),
     ("G-7,Short", "line 9: row: 2 fields, where the header has 5"),
-    ("H-8,,,1.00,1", "line 10: name: A name has 1 to 200"),
+    ("H-8,,,1.00,1", "line 10: name: The name has 1 to 200"),
     ("I-9,Good too,,2.00,0", None),
 ]
 
