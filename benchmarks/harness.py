@@ -42,6 +42,7 @@ from sqlalchemy import Row, make_url, text
 from adapters.sqlalchemy import migrator
 from adapters.sqlalchemy.engine import create_engine
 from application.catalog.transfer import ImportProducts, ImportRow
+from application.shared.actor import Actor
 from application.users.commands import Register
 from entrypoints.api.pagination import CursorCodec
 from entrypoints.container import Container, running
@@ -109,7 +110,9 @@ async def _prepare(settings: Settings) -> tuple[list[str], list[str], list[str]]
             )
             for n in range(PRODUCTS)
         )
-        async for _ in container.catalog.import_products()(ImportProducts(rows, "benchmark")):
+        async for _ in container.catalog.import_products()(
+            ImportProducts(Actor.operator(), rows, "benchmark")
+        ):
             pass
     rows = await _query(
         settings.database_url,

@@ -7,6 +7,7 @@ from typing import Any
 import factory
 
 from adapters.system import Uuid7Generator
+from application.shared.actor import Actor
 from domain.catalog import Product, Sku
 from domain.orders import Address, Order, OrderLine
 from domain.shared.money import Currency, Money
@@ -15,6 +16,7 @@ from domain.users import Email, Role, User
 _ids = Uuid7Generator()
 
 PASSWORD = "correct horse battery"
+OPERATOR = Actor.operator()  # an admin at the CLI: what the use cases let do anything
 
 
 class UserFactory(factory.Factory):

@@ -12,7 +12,7 @@ from application.users.commands import CreateAdmin
 from entrypoints.api.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
-from tests.factories import PASSWORD, RegisterPayloadFactory
+from tests.factories import OPERATOR, PASSWORD, RegisterPayloadFactory
 
 API = "/api/v1"
 CLIENT_ADDRESS = "203.0.113.7"
@@ -101,7 +101,7 @@ async def sign_in(
 
 
 async def create_admin(container: Container, email: str = "boss@example.com") -> None:
-    await container.users.create_admin()(CreateAdmin(email, PASSWORD, "The Boss"))
+    await container.users.create_admin()(CreateAdmin(OPERATOR, email, PASSWORD, "The Boss"))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from entrypoints.api.app import create_app
 from entrypoints.container import Container, running
 from entrypoints.settings import Settings
 from tests.e2e.conftest import build_container
-from tests.factories import PASSWORD
+from tests.factories import OPERATOR, PASSWORD
 
 EXAMPLES_PER_OPERATION = 50
 
@@ -40,7 +40,7 @@ def _settings(database: str) -> Settings:
 
 async def _create_admin(container: Container) -> None:
     async with running(container):
-        await container.users.create_admin()(CreateAdmin("boss@example.com", PASSWORD))
+        await container.users.create_admin()(CreateAdmin(OPERATOR, "boss@example.com", PASSWORD))
 
 
 @pytest.fixture(scope="module")

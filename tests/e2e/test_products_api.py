@@ -6,7 +6,8 @@ from typing import Any
 import httpx
 import pytest
 
-from entrypoints.api.security import optional_user
+from application.shared.actor import Actor
+from entrypoints.api.security import optional_actor
 from entrypoints.settings import Settings
 from tests.e2e.conftest import API, assert_problem, bearer, build_container, serving
 
@@ -339,10 +340,11 @@ async def test_anonymous_reads_are_answered_ahead_of_the_declared_route_and_alik
     await client.delete(f"{PRODUCTS}/{archived['id']}", headers=admin["headers"])
     lookups: list[None] = []
 
-    async def anonymous_caller() -> None:
+    async def anonymous_caller() -> Actor:
         lookups.append(None)
+        return Actor.anonymous()
 
-    overrides = {optional_user: anonymous_caller}
+    overrides = {optional_actor: anonymous_caller}
     async with serving(build_container(settings), overrides) as other:
         for product_id, tags in [
             (product["id"], None),

@@ -16,7 +16,7 @@ from domain.catalog import Product
 from domain.orders import Order
 from entrypoints.container import Container
 from entrypoints.settings import Settings
-from tests.factories import UserFactory
+from tests.factories import OPERATOR, UserFactory
 from tests.fakes import FakeClock
 from tests.units_of_work import override_units_of_work
 
@@ -58,10 +58,12 @@ class Wired:
 
     async def product(self, stock: int, amount: str = "10.00") -> Product:
         sku = f"SKU-{uuid4().hex[:10]}"
-        return await self.create(CreateProduct(sku, "Mug", Price(amount, "USD"), stock=stock))
+        return await self.create(
+            CreateProduct(OPERATOR, sku, "Mug", Price(amount, "USD"), stock=stock)
+        )
 
     async def stock(self, product: Product) -> int:
-        return (await self.get(GetProduct(product.id, include_archived=True))).stock
+        return (await self.get(GetProduct(OPERATOR, product.id, include_archived=True))).stock
 
     async def ledger(self, product: Product) -> int:
         """The sum of the product's movements: what its stock must be."""

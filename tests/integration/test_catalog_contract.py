@@ -10,11 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from adapters.system import Uuid7Generator
 from application.catalog.commands import AdjustStock, ProductSort
 from application.catalog.ports import ProductQuery, sort_key
-from application.catalog.products import AdjustStockHandler, Catalog
+from application.catalog.products import AdjustStockHandler
+from application.catalog.shared import Catalog
 from domain.catalog import MovementKind, Product, Sku, SkuTaken
 from domain.shared.errors import ConcurrentUpdate
 from domain.shared.money import Currency, Money
-from tests.factories import ProductFactory
+from tests.factories import OPERATOR, ProductFactory
 from tests.fakes import FakeClock
 from tests.integration.conftest import MakeUow
 from tests.integration.ledger import assert_chain
@@ -237,7 +238,7 @@ async def test_concurrent_adjustments_lose_no_update_and_the_ledger_adds_up(
         Catalog(uow=make_uow, read_uow=make_uow, ids=_ids, clock=FakeClock(), store_currency=USD)
     )
     deltas = [5, 3, -1, 7, 2, 4, 6, 1] * 2
-    await asyncio.gather(*(adjust(AdjustStock(mug.id, d, "restock")) for d in deltas))
+    await asyncio.gather(*(adjust(AdjustStock(OPERATOR, mug.id, d, "restock")) for d in deltas))
     async with make_uow(read_only=True) as uow:
         stored = await uow.products.get(mug.id)
         ledger = await uow.stock_movements.list_for_product(mug.id, 100, None)

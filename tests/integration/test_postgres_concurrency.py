@@ -11,13 +11,16 @@ from adapters.security.tokens import JwtTokenService
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from adapters.system import Uuid7Generator
-from application.users.admin import UpdateAccount
+from adapters.throttle import MemoryLoginThrottle, ThrottleLimits
+from application.shared.actor import Actor
+from application.users.admin import UpdateUserHandler
 from application.users.commands import Refresh, UpdateUser
 from application.users.errors import InvalidToken
-from application.users.sessions import RefreshSession, SessionIssuer
+from application.users.sessions import RefreshHandler
+from application.users.shared import Accounts, issue_session
 from domain.users import LastAdmin, Role
 from tests.factories import UserFactory
-from tests.fakes import EventLog, FakeClock
+from tests.fakes import EventLog, FakeClock, FakeHasher
 from tests.units_of_work import SQL
 
 pytestmark = pytest.mark.postgres
@@ -32,18 +35,39 @@ async def engine(postgres_db: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+def _accounts(engine: AsyncEngine, clock: FakeClock) -> Accounts:
+    """The accounts use cases' ports on PostgreSQL, as the container builds them: one
+    unit of work per call."""
+    return Accounts(
+        uow=lambda: SqlUnitOfWork(engine, SQL, EventLog()),
+        read_uow=lambda: SqlUnitOfWork(engine, SQL, EventLog()),
+        ids=Uuid7Generator(),
+        clock=clock,
+        hasher=FakeHasher(),
+        tokens=JwtTokenService(
+            secret_key="k" * 32,
+            issuer="i",
+            audience="a",
+            access_ttl_seconds=900,
+            refresh_ttl_seconds=3600,
+            clock=clock,
+        ),
+        throttle=MemoryLoginThrottle(ThrottleLimits(), clock),
+        reuse_grace=timedelta(seconds=10),
+    )
+
+
 async def test_concurrent_demotions_never_remove_every_admin(engine: AsyncEngine) -> None:
-    clock = FakeClock()
     admins = [UserFactory(admin=True) for _ in range(RACERS)]
     async with SqlUnitOfWork(engine, SQL, EventLog()) as uow:
         for admin in admins:
             await uow.users.add(admin)
         await uow.commit()
 
-    # One use case, as the container builds it; each call opens its own unit of work.
-    demote = UpdateAccount(uow=lambda: SqlUnitOfWork(engine, SQL, EventLog()), clock=clock)
+    demote, operator = UpdateUserHandler(_accounts(engine, FakeClock())), Actor.operator()
     results = await asyncio.gather(
-        *(demote(UpdateUser(a.id, role=Role.CUSTOMER)) for a in admins), return_exceptions=True
+        *(demote(UpdateUser(operator, a.id, role=Role.CUSTOMER)) for a in admins),
+        return_exceptions=True,
     )
 
     assert [type(r) for r in results if isinstance(r, BaseException)] == [LastAdmin]
@@ -52,28 +76,13 @@ async def test_concurrent_demotions_never_remove_every_admin(engine: AsyncEngine
 
 
 async def test_one_refresh_token_used_twice_at_once_rotates_only_once(engine: AsyncEngine) -> None:
-    clock = FakeClock()
-    tokens = JwtTokenService(
-        secret_key="k" * 32,
-        issuer="i",
-        audience="a",
-        access_ttl_seconds=900,
-        refresh_ttl_seconds=3600,
-        clock=clock,
-    )
-    sessions = SessionIssuer(tokens=tokens, ids=Uuid7Generator(), clock=clock)
-    user = UserFactory()
-    async with SqlUnitOfWork(engine, SQL, EventLog()) as uow:
+    accounts, user = _accounts(engine, FakeClock()), UserFactory()
+    async with accounts.uow() as uow:
         await uow.users.add(user)
-        pair = await sessions.issue(uow, user)
+        pair = await issue_session(accounts, uow, user)
         await uow.commit()
 
-    refresh = RefreshSession(
-        uow=lambda: SqlUnitOfWork(engine, SQL, EventLog()),
-        sessions=sessions,
-        clock=clock,
-        reuse_grace=timedelta(seconds=10),
-    )
+    refresh = RefreshHandler(accounts)
     results = await asyncio.gather(
         *(refresh(Refresh(pair.refresh_token)) for _ in range(RACERS)), return_exceptions=True
     )

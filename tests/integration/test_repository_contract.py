@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from application.shared.ports import WriteRefused
-from application.users.commands import ListUsers
+from application.users.ports import UserQuery
 from domain.shared.errors import ConcurrentUpdate
 from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, Role, User
 from domain.users.events import PasswordChanged, UserRegistered
@@ -64,7 +64,7 @@ async def test_a_second_user_with_the_same_email_is_refused(make_uow: MakeUow) -
     with pytest.raises(EmailTaken):
         await add(make_uow, UserFactory(), UserFactory(email=first.email))
     async with make_uow() as uow:
-        assert len(await uow.users.list(ListUsers(limit=10))) == 1
+        assert len(await uow.users.list(UserQuery(limit=10))) == 1
 
 
 async def test_leaving_without_commit_rolls_back(make_uow: MakeUow) -> None:
@@ -83,7 +83,7 @@ async def test_a_unit_of_work_can_be_entered_again(make_uow: MakeUow) -> None:
             await uow.users.add(user)
             await uow.commit()
     async with uow:
-        assert len(await uow.users.list(ListUsers())) == 2
+        assert len(await uow.users.list(UserQuery())) == 2
 
 
 async def test_saving_a_stale_copy_is_refused(make_uow: MakeUow) -> None:
@@ -145,7 +145,7 @@ async def test_listing_pages_by_keyset_newest_first(make_uow: MakeUow) -> None:
     seen, after = [], None
     async with make_uow(read_only=True) as uow:
         while True:
-            page = await uow.users.list(ListUsers(limit=2, after=after))
+            page = await uow.users.list(UserQuery(limit=2, after=after))
             if not page:
                 break
             seen += page
@@ -162,11 +162,11 @@ async def test_listing_filters_by_role_and_text_without_wildcards(make_uow: Make
         UserFactory(full_name="Alan_Turing"),
     )
     async with make_uow(read_only=True) as uow:
-        admins = await uow.users.list(ListUsers(role=Role.ADMIN))
-        by_email = await uow.users.list(ListUsers(text="ADA@EX"))
-        percent = await uow.users.list(ListUsers(text="100%"))
-        underscore = await uow.users.list(ListUsers(text="n_t"))
-        no_wildcard = await uow.users.list(ListUsers(text="%"))
+        admins = await uow.users.list(UserQuery(role=Role.ADMIN))
+        by_email = await uow.users.list(UserQuery(text="ADA@EX"))
+        percent = await uow.users.list(UserQuery(text="100%"))
+        underscore = await uow.users.list(UserQuery(text="n_t"))
+        no_wildcard = await uow.users.list(UserQuery(text="%"))
     assert [u.full_name for u in admins] == ["Ada Lovelace"]
     assert [u.full_name for u in by_email] == ["Ada Lovelace"]
     assert [u.full_name for u in percent] == ["Grace 100% Hopper"]
@@ -309,7 +309,7 @@ async def test_a_read_only_unit_of_work_refuses_every_write(make_uow: MakeUow, w
             stored.full_name = "Changed"
             await write(uow, stored)
     async with make_uow() as uow:
-        assert len(await uow.users.list(ListUsers(limit=10))) == 1
+        assert len(await uow.users.list(UserQuery(limit=10))) == 1
         found = await uow.users.get(user.id)
         token = await uow.refresh_tokens.get_by_hash("r" * 64)
     assert found is not None and found.full_name == user.full_name and found.version == 1

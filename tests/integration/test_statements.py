@@ -19,7 +19,7 @@ from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from application.catalog.commands import ProductSort
 from application.catalog.ports import ProductQuery
 from application.orders.ports import OrderQuery
-from application.users.commands import ListUsers
+from application.users.ports import UserQuery
 from domain.shared.money import Currency, Money
 from domain.users import Role
 from tests.factories import UserFactory
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.postgres  # only the driver's path compiles statements 
 EUR = Currency("EUR")
 
 
-def _queries(n: int) -> tuple[ProductQuery, OrderQuery, ListUsers]:
+def _queries(n: int) -> tuple[ProductQuery, OrderQuery, UserQuery]:
     at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
     return (
         ProductQuery(
@@ -42,7 +42,7 @@ def _queries(n: int) -> tuple[ProductQuery, OrderQuery, ListUsers]:
             after=(n * 100, uuid4()),
         ),
         OrderQuery(customer_id=uuid4(), limit=1 + n, after=(at, uuid4())),
-        ListUsers(role=Role.CUSTOMER, text=f"ada{n}", limit=1 + n, after=(at, uuid4())),
+        UserQuery(role=Role.CUSTOMER, text=f"ada{n}", limit=1 + n, after=(at, uuid4())),
     )
 
 

@@ -72,15 +72,14 @@ async def _outcomes(attempts: list) -> dict[str, int]:  # type: ignore[type-arg]
 async def test_concurrent_wrong_sign_ins_check_no_more_passwords_than_the_limit(
     throttle: LoginThrottle, spread: bool, limit: int
 ) -> None:
-    accounts = Accounts(throttle=throttle)
-    accounts.hasher = hasher = CountingHasher()
-    accounts.authenticate._hasher = hasher
+    hasher = CountingHasher()
+    accounts = Accounts(throttle=throttle, hasher=hasher)
     user = UserFactory()
     await accounts.add(user)
 
     outcomes = await _outcomes(
         [
-            accounts.authenticate(
+            accounts.sign_in(
                 SignIn(user.email.value, "wrong password", f"10.0.0.{n if spread else 1}")
             )
             for n in range(ATTEMPTS)
@@ -93,9 +92,8 @@ async def test_concurrent_wrong_sign_ins_check_no_more_passwords_than_the_limit(
 async def test_concurrent_wrong_current_passwords_check_no_more_than_the_limit(
     throttle: LoginThrottle,
 ) -> None:
-    accounts = Accounts(throttle=throttle)
     hasher = CountingHasher()
-    accounts.change_password._hasher = hasher
+    accounts = Accounts(throttle=throttle, hasher=hasher)
     user = UserFactory()
     await accounts.add(user)
 

@@ -16,15 +16,17 @@ class InMemory:
     """The container's wiring with its I/O overridden: in-memory units of work on one
     store, a settable clock, an instant hasher, the fake gateway's books in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, hasher: FakeHasher | None = None, **settings: object) -> None:
         self.store = MemoryStore()
         self.events = EventLog()
         self.clock = FakeClock()
-        self.hasher = FakeHasher()
+        self.hasher = hasher or FakeHasher()
         self.container = container = Container()
         core = container.core
         core.settings.override(
-            Settings(secret_key=SecretStr("k" * 32), refresh_token_ttl=3600, _env_file=None)  # type: ignore[call-arg]
+            Settings(
+                secret_key=SecretStr("k" * 32), refresh_token_ttl=3600, _env_file=None, **settings
+            )  # type: ignore[call-arg, arg-type]
         )
         core.clock.override(providers.Object(self.clock))
         override_units_of_work(container, self.uow, lambda: MemoryReader(self.store, MEMORY))
@@ -41,24 +43,29 @@ class InMemory:
 class Accounts(InMemory):
     """The accounts use cases as the container wires them."""
 
-    def __init__(self, throttle: LoginThrottle | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        throttle: LoginThrottle | None = None,
+        hasher: FakeHasher | None = None,
+        **settings: object,
+    ) -> None:
+        super().__init__(hasher, **settings)
         users = self.container.users
         if throttle is not None:
             users.throttle.override(providers.Object(throttle))
         self.tokens = users.tokens()
         self.throttle = users.throttle()
         self.register = users.register()
-        self.authenticate = users.authenticate()
-        self.refresh = users.refresh_session()
-        self.end_session = users.end_session()
+        self.sign_in = users.sign_in()
+        self.refresh = users.refresh()
+        self.sign_out = users.sign_out()
         self.authorize = users.authorize()
         self.update_profile = users.update_profile()
         self.change_password = users.change_password()
-        self.list_accounts = users.list_accounts()
-        self.get_account = users.get_account()
-        self.find_by_email = users.find_by_email()
-        self.update_account = users.update_account()
+        self.list_users = users.list_users()
+        self.get_user = users.get_user()
+        self.find_user_by_email = users.find_user_by_email()
+        self.update_user = users.update_user()
         self.create_admin = users.create_admin()
 
     async def add(self, *users: User) -> None:

@@ -69,7 +69,7 @@ async def test_a_new_password_must_follow_the_policy(accounts: Accounts) -> None
 async def test_changing_the_password_ends_every_session(accounts: Accounts) -> None:
     user = UserFactory()
     await accounts.add(user)
-    pair = await accounts.authenticate(SignIn(user.email.value, PASSWORD, "10.0.0.1"))
+    pair = await accounts.sign_in(SignIn(user.email.value, PASSWORD, "10.0.0.1"))
 
     await accounts.change_password(ChangePassword(user.id, PASSWORD, "new password 1", CLIENT))
 
@@ -77,7 +77,7 @@ async def test_changing_the_password_ends_every_session(accounts: Accounts) -> N
         await accounts.authorize(Authorize(pair.access_token))
     with pytest.raises(InvalidToken):
         await accounts.refresh(Refresh(pair.refresh_token))
-    fresh = await accounts.authenticate(SignIn(user.email.value, "new password 1", "10.0.0.1"))
+    fresh = await accounts.sign_in(SignIn(user.email.value, "new password 1", "10.0.0.1"))
     assert (await accounts.authorize(Authorize(fresh.access_token))).id == user.id
 
 

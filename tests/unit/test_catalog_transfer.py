@@ -18,6 +18,7 @@ from application.catalog.transfer import (
 )
 from domain.catalog import MovementKind, Product
 from domain.shared.errors import InvalidValue, ServiceUnavailable
+from tests.factories import OPERATOR
 from tests.unit.conftest import Shop
 
 
@@ -27,7 +28,7 @@ def row(line: int, sku: str, price: str = "9.99", stock: str = "5", **fields: st
 
 
 async def run_import(shop: Shop, rows: list[ImportRow], **options: Any) -> list[ImportedBatch]:
-    command = ImportProducts(rows=rows, source="test.csv", **options)
+    command = ImportProducts(OPERATOR, rows=rows, source="test.csv", **options)
     return [batch async for batch in shop.import_products(command)]
 
 
@@ -41,7 +42,7 @@ def totals(batches: list[ImportedBatch]) -> tuple[int, int, int, list[int]]:
 
 
 async def catalog(shop: Shop) -> dict[str, Product]:
-    page = await shop.list(ListProducts(include_archived=True, limit=100))
+    page = await shop.list(ListProducts(OPERATOR, include_archived=True, limit=100))
     return {p.sku.value: p for p in page.items}
 
 
@@ -50,11 +51,11 @@ async def test_new_skus_are_created_with_their_stock_in_the_ledger(shop: Shop) -
     assert totals(batches) == (2, 0, 0, [])
     products = await catalog(shop)
     assert (products["MUG-1"].stock, products["MUG-1"].version) == (4, 1)
-    movements = await shop.movements(ListStockMovements(products["MUG-1"].id))
+    movements = await shop.movements(ListStockMovements(OPERATOR, products["MUG-1"].id))
     assert [(m.delta, m.kind, m.reason) for m in movements.items] == [
         (4, MovementKind.IMPORT, "import from test.csv")
     ]
-    assert (await shop.movements(ListStockMovements(products["CUP-2"].id))).items == []
+    assert (await shop.movements(ListStockMovements(OPERATOR, products["CUP-2"].id))).items == []
 
 
 async def test_existing_skus_are_updated_whatever_their_case_and_unchanged_ones_kept(
@@ -67,7 +68,7 @@ async def test_existing_skus_are_updated_whatever_their_case_and_unchanged_ones_
     mug, cup = products["MUG-1"], products["CUP-2"]
     assert (mug.price.amount, mug.stock, mug.version) == ("12.00", 1, 2)
     assert cup.version == 1  # nothing changed, nothing written
-    deltas = [m.delta for m in (await shop.movements(ListStockMovements(mug.id))).items]
+    deltas = [m.delta for m in (await shop.movements(ListStockMovements(OPERATOR, mug.id))).items]
     assert deltas == [-3, 4] and sum(deltas) == mug.stock
 
 
@@ -105,16 +106,18 @@ async def test_a_dry_run_reports_and_writes_nothing(shop: Shop) -> None:
 async def test_an_archived_product_stays_archived(shop: Shop) -> None:
     await run_import(shop, [row(2, "MUG-1")])
     mug = (await catalog(shop))["MUG-1"]
-    await shop.archive(ArchiveProduct(mug.id))
+    await shop.archive(ArchiveProduct(OPERATOR, mug.id))
     await run_import(shop, [row(2, "MUG-1", price="1.00")])
-    assert (await shop.get(GetProduct(mug.id, include_archived=True))).is_active is False
+    assert (await shop.get(GetProduct(OPERATOR, mug.id, include_archived=True))).is_active is False
 
 
 async def test_a_failing_batch_writes_none_of_its_rows(
     shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = [row(line, f"SKU-{line}") for line in range(2, 8)]
-    batches = shop.import_products(ImportProducts(rows=rows, source="test.csv", batch_size=3))
+    batches = shop.import_products(
+        ImportProducts(OPERATOR, rows=rows, source="test.csv", batch_size=3)
+    )
     assert (await anext(batches)).created == 3
     from adapters.memory.catalog import MemoryStockMovementRepository
 
@@ -130,15 +133,17 @@ async def test_a_failing_batch_writes_none_of_its_rows(
 async def test_export_streams_every_product_oldest_first_archived_too(shop: Shop) -> None:
     await run_import(shop, [row(line, f"SKU-{line:02d}") for line in range(2, 27)])
     first = (await catalog(shop))["SKU-02"]
-    await shop.archive(ArchiveProduct(first.id))
-    exported = [p.sku.value async for p in shop.export_products(ExportProducts(page_size=7))]
+    await shop.archive(ArchiveProduct(OPERATOR, first.id))
+    exported = [
+        p.sku.value async for p in shop.export_products(ExportProducts(OPERATOR, page_size=7))
+    ]
     assert exported == [f"SKU-{line:02d}" for line in range(2, 27)]
 
 
 async def test_a_source_the_ledger_cannot_name_is_refused_before_any_row(shop: Shop) -> None:
     # The first batch moves no stock, so only an early check keeps it from landing.
     rows = [row(2, "CUP-0", stock="0"), row(3, "MUG-1", stock="5")]
-    command = ImportProducts(rows=rows, source="bad\x07name.csv", batch_size=1)
+    command = ImportProducts(OPERATOR, rows=rows, source="bad\x07name.csv", batch_size=1)
     with pytest.raises(InvalidValue):
         [batch async for batch in shop.import_products(command)]
     assert await catalog(shop) == {}

@@ -24,6 +24,7 @@ from application.orders.commands import (
 from application.shared.actor import Actor
 from domain.orders import OrderStatus
 from domain.shared.errors import DomainError
+from tests.factories import OPERATOR
 from tests.unit.conftest import Checkout
 
 CUSTOMER, ADMIN = Actor(uuid4(), False), Actor(uuid4(), True)
@@ -40,7 +41,11 @@ class Shop(RuleBasedStateMachine):
         super().__init__()
         self.shop = Checkout()
         self.products = [
-            run(self.shop.create(CreateProduct(f"P-{n}", "Mug", Price("2.50", "USD"), stock=5)))
+            run(
+                self.shop.create(
+                    CreateProduct(OPERATOR, f"P-{n}", "Mug", Price("2.50", "USD"), stock=5)
+                )
+            )
             for n in range(3)
         ]
         self.expected = {p.id: 5 for p in self.products}  # initial + restocks
@@ -79,7 +84,7 @@ class Shop(RuleBasedStateMachine):
     @rule(index=st.integers(0, 2), delta=st.integers(1, 5))
     def restock(self, index: int, delta: int) -> None:
         product = self.products[index]
-        run(self.shop.adjust(AdjustStock(product.id, delta, "restock")))
+        run(self.shop.adjust(AdjustStock(OPERATOR, product.id, delta, "restock")))
         self.expected[product.id] += delta
 
     @rule(minutes=st.sampled_from([1, 10, 31]))
@@ -99,7 +104,9 @@ class Shop(RuleBasedStateMachine):
                 for line in order.lines:
                     held[line.product_id] += line.quantity
         for product_id, expected in self.expected.items():
-            stock = run(self.shop.get(GetProduct(product_id, include_archived=True))).stock
+            stock = run(
+                self.shop.get(GetProduct(OPERATOR, product_id, include_archived=True))
+            ).stock
             assert stock >= 0
             assert stock + held[product_id] == expected
             ledger = sum(

@@ -45,6 +45,7 @@ from domain.orders import (
 )
 from domain.shared.errors import Forbidden, InvalidValue, NotFound, ServiceUnavailable
 from entrypoints.documents import order_json
+from tests.factories import OPERATOR
 from tests.unit.conftest import Checkout
 
 ALICE, BOB = Actor(uuid4(), False), Actor(uuid4(), False)
@@ -55,7 +56,9 @@ TIMEOUT = 30 * 60
 
 async def product(checkout: Checkout, stock: int = 10, amount: str = "19.99") -> Product:
     sku = f"SKU-{uuid4().hex[:8]}"
-    return await checkout.create(CreateProduct(sku, "Mug", Price(amount, "USD"), stock=stock))
+    return await checkout.create(
+        CreateProduct(OPERATOR, sku, "Mug", Price(amount, "USD"), stock=stock)
+    )
 
 
 async def place(
@@ -69,7 +72,7 @@ async def place(
 
 
 async def stock(checkout: Checkout, item: Product) -> int:
-    return (await checkout.get(GetProduct(item.id, include_archived=True))).stock
+    return (await checkout.get(GetProduct(OPERATOR, item.id, include_archived=True))).stock
 
 
 async def pay(checkout: Checkout, order: Order, token: str = "tok_visa") -> Order:  # noqa: S107
@@ -100,7 +103,7 @@ async def test_placing_an_order_reserves_the_stock_of_every_line_and_snapshots_i
 async def test_a_later_price_change_leaves_the_order_as_it_was(checkout: Checkout) -> None:
     mug = await product(checkout, 10, "19.99")
     placed = await place(checkout, (mug, 1))
-    await checkout.update(UpdateProduct(mug.id, price=Price("99.00", "USD")))
+    await checkout.update(UpdateProduct(OPERATOR, mug.id, price=Price("99.00", "USD")))
     kept = await checkout.get_order(GetOrder(ALICE, placed.id))
     assert kept.lines[0].unit_price.amount == "19.99"
 
@@ -118,7 +121,7 @@ async def test_not_enough_stock_for_one_line_reserves_nothing_and_names_what_is_
 
 async def test_an_unknown_or_archived_product_is_named(checkout: Checkout) -> None:
     mug, gone = await product(checkout), await product(checkout)
-    await checkout.archive(ArchiveProduct(gone.id))
+    await checkout.archive(ArchiveProduct(OPERATOR, gone.id))
     missing = uuid4()
     lines = (LineRequest(mug.id, 1), LineRequest(gone.id, 1), LineRequest(missing, 1))
     with pytest.raises(UnknownProduct) as refused:
@@ -437,7 +440,7 @@ async def test_an_abandoned_key_is_taken_over_and_old_keys_are_forgotten(
 async def test_a_paid_order_stays_paid_when_restocked(checkout: Checkout) -> None:
     mug = await product(checkout, 1)
     paid = await pay(checkout, await place(checkout, (mug, 1)))
-    await checkout.adjust(AdjustStock(mug.id, 5, "restock"))
+    await checkout.adjust(AdjustStock(OPERATOR, mug.id, 5, "restock"))
     assert await stock(checkout, mug) == 5
     assert (await checkout.get_order(GetOrder(ALICE, paid.id))).status is OrderStatus.PAID
 

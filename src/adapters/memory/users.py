@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from adapters.memory.writes import Repositories, Writes
-from application.users.commands import ListUsers
+from application.users.ports import UserQuery
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ConcurrentUpdate
 from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, User
@@ -49,7 +49,7 @@ class MemoryUserRepository(Writes):
     async def count_active_admins(self) -> int:
         return sum(u.is_active_admin for u in self._users.values())
 
-    async def list(self, query: ListUsers) -> Sequence[User]:
+    async def list(self, query: UserQuery) -> Sequence[User]:
         text = (query.text or "").lower()
         found = [
             u

@@ -35,7 +35,7 @@ from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.queries import after_parameters, after_position, like_pattern
 from adapters.sqlalchemy.statements import Repositories, Statements
 from adapters.sqlalchemy.versions import save_versioned
-from application.users.commands import ListUsers
+from application.users.ports import UserQuery
 from domain.shared.aggregate import Aggregate
 from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, Role, User
 
@@ -187,7 +187,7 @@ def _page_statement(role: bool, text: bool, after: bool) -> Select[Any]:
     )
 
 
-def _page_parameters(query: ListUsers) -> dict[str, Any]:
+def _page_parameters(query: UserQuery) -> dict[str, Any]:
     parameters: dict[str, Any] = {"limit": query.limit}
     if query.role is not None:
         parameters["role"] = query.role.value
@@ -229,7 +229,7 @@ class SqlUserRepository:
     async def count_active_admins(self) -> int:
         return len(await self._statements.rows(_LOCK_ACTIVE_ADMINS))
 
-    async def list(self, query: ListUsers) -> Sequence[User]:
+    async def list(self, query: UserQuery) -> Sequence[User]:
         statement = _page_statement(
             query.role is not None, bool(query.text), query.after is not None
         )

@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from application.shared.actor import Actor
 from application.shared.pages import Page
 from domain.catalog import Product, StockMovement
 
@@ -40,16 +41,17 @@ class Price:
 
 @dataclass(frozen=True, slots=True)
 class CreateProduct:
+    actor: Actor
     sku: str
     name: str
     price: Price
     description: str = ""
     stock: int = 0
-    actor_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class GetProduct:
+    actor: Actor
     product_id: UUID
     include_archived: bool = False
 
@@ -60,6 +62,7 @@ class UpdateProduct:
     given, must hold the product's current version (HTTP's ``If-Match`` may name several;
     an empty set matches none)."""
 
+    actor: Actor
     product_id: UUID
     name: str | None = None
     description: str | None = None
@@ -70,19 +73,21 @@ class UpdateProduct:
 
 @dataclass(frozen=True, slots=True)
 class AdjustStock:
+    actor: Actor
     product_id: UUID
     delta: int
     reason: str
-    actor_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ArchiveProduct:
+    actor: Actor
     product_id: UUID
 
 
 @dataclass(frozen=True, slots=True)
 class ListProducts:
+    actor: Actor
     text: str | None = None
     min_price: str | None = None  # amounts in the store's currency
     max_price: str | None = None
@@ -95,6 +100,7 @@ class ListProducts:
 
 @dataclass(frozen=True, slots=True)
 class ListStockMovements:
+    actor: Actor
     product_id: UUID
     limit: int = 20
     after: tuple[int, UUID] | None = None  # a movement's sequence number, and its id

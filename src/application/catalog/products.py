@@ -1,7 +1,5 @@
 """Use cases of the catalog: products, their prices and their stock."""
 
-from collections.abc import Callable
-
 from application.catalog.commands import (
     AdjustStock,
     ArchiveProduct,
@@ -14,9 +12,10 @@ from application.catalog.commands import (
     ProductPage,
     UpdateProduct,
 )
-from application.catalog.ports import CatalogReader, CatalogUnitOfWork, ProductQuery, sort_key
+from application.catalog.ports import ProductQuery, sort_key
+from application.catalog.shared import Catalog
+from application.shared.actor import Actor
 from application.shared.pages import split_page
-from application.shared.ports import Clock, IdGenerator
 from domain.catalog import MovementKind, Product, Sku, VersionMismatch
 from domain.shared.errors import NotFound
 from domain.shared.money import Currency, Money
@@ -32,20 +31,9 @@ def _not_found(product_id: object) -> NotFound:
     return NotFound(f"No product {product_id}")
 
 
-class Catalog:
-    """The ports every catalog use case shares."""
-
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], CatalogUnitOfWork],
-        read_uow: Callable[[], CatalogReader],
-        ids: IdGenerator,
-        clock: Clock,
-        store_currency: Currency,
-    ) -> None:
-        self.uow, self.read_uow, self.ids, self.clock = uow, read_uow, ids, clock
-        self.store_currency = store_currency
+def _may_see(actor: Actor, include_archived: bool) -> None:
+    if include_archived:
+        actor.require_admin("see archived products")
 
 
 class CreateProductHandler:
@@ -53,6 +41,7 @@ class CreateProductHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: CreateProduct) -> Product:
+        cmd.actor.require_admin("add products")
         catalog, now = self._catalog, self._catalog.clock.now()
         product = Product.create(
             id=catalog.ids.new_id(),
@@ -71,7 +60,7 @@ class CreateProductHandler:
                 kind=MovementKind.ADJUSTMENT,
                 reason=INITIAL_STOCK_REASON,
                 now=now,
-                actor_id=cmd.actor_id,
+                actor_id=cmd.actor.user_id,
             )
         async with catalog.uow() as uow:
             await uow.products.add(product)
@@ -86,6 +75,7 @@ class GetProductHandler:
         self._catalog = catalog
 
     async def __call__(self, query: GetProduct) -> Product:
+        _may_see(query.actor, query.include_archived)
         async with self._catalog.read_uow() as uow:
             product = await uow.products.get(query.product_id)
         # An archived product is not there, for those who may not see archived ones.
@@ -99,6 +89,7 @@ class UpdateProductHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: UpdateProduct) -> Product:
+        cmd.actor.require_admin("change products")
         catalog, now = self._catalog, self._catalog.clock.now()
         price = _money(cmd.price, "price") if cmd.price is not None else None
         async with catalog.uow() as uow:
@@ -136,6 +127,7 @@ class AdjustStockHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: AdjustStock) -> Product:
+        cmd.actor.require_admin("adjust stock")
         catalog = self._catalog
         async with catalog.uow() as uow:
             # Locked, so concurrent adjustments queue instead of losing one another.
@@ -148,7 +140,7 @@ class AdjustStockHandler:
                 kind=MovementKind.ADJUSTMENT,
                 reason=cmd.reason,
                 now=catalog.clock.now(),
-                actor_id=cmd.actor_id,
+                actor_id=cmd.actor.user_id,
             )
             await uow.products.save(product)
             await uow.stock_movements.add(movement)
@@ -161,6 +153,7 @@ class ArchiveProductHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: ArchiveProduct) -> None:
+        cmd.actor.require_admin("archive products")
         async with self._catalog.uow() as uow:
             product = await uow.products.get(cmd.product_id, for_update=True)
             if product is None:
@@ -175,6 +168,7 @@ class ListProductsHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: ListProducts) -> ProductPage:
+        _may_see(cmd.actor, cmd.include_archived)
         query = ProductQuery(
             text=cmd.text,
             min_price=self._amount(cmd.min_price, "min_price"),
@@ -200,6 +194,7 @@ class ListStockMovementsHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: ListStockMovements) -> MovementPage:
+        cmd.actor.require_admin("see the stock ledger")
         async with self._catalog.read_uow() as uow:
             if await uow.products.get(cmd.product_id) is None:
                 raise _not_found(cmd.product_id)

@@ -11,7 +11,8 @@ from uuid import UUID
 
 from application.catalog.commands import ProductSort
 from application.catalog.ports import ProductQuery
-from application.catalog.products import Catalog
+from application.catalog.shared import Catalog
+from application.shared.actor import Actor
 from domain.catalog import MovementKind, Product, Sku, StockMovement
 from domain.catalog.product import MAX_STOCK, clean_description, clean_name, clean_reason
 from domain.catalog.stock import REASON_MAX_LENGTH
@@ -38,10 +39,10 @@ class ImportRow:
 
 @dataclass(frozen=True, slots=True)
 class ImportProducts:
+    actor: Actor
     rows: Iterable[ImportRow]
     source: str  # where the rows come from, for the ledger's reason
     dry_run: bool = False
-    actor_id: UUID | None = None
     batch_size: int = 1000
 
 
@@ -64,6 +65,7 @@ class ImportedBatch:
 
 @dataclass(frozen=True, slots=True)
 class ExportProducts:
+    actor: Actor
     page_size: int = 1000
 
 
@@ -104,6 +106,7 @@ class ImportProductsHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: ImportProducts) -> AsyncIterator[ImportedBatch]:
+        cmd.actor.require_admin("import products")
         # The ledger's reason for every movement, checked before a row is written.
         reason = clean_reason(f"import from {cmd.source}"[:REASON_MAX_LENGTH])
         first_lines: dict[str, int] = {}  # SKU key -> the line it first appeared on
@@ -144,11 +147,11 @@ class ImportProductsHandler:
         if cmd.dry_run:
             async with self._catalog.read_uow() as reader:
                 found = await reader.products.get_many_by_sku(skus)
-                return self._plan(rows, found, cmd.actor_id, reason)
+                return self._plan(rows, found, cmd.actor.user_id, reason)
         async with self._catalog.uow() as uow:
             # Locked: what the plan read stays true until the batch is written.
             found = await uow.products.get_many_by_sku(skus, for_update=True)
-            plan = self._plan(rows, found, cmd.actor_id, reason)
+            plan = self._plan(rows, found, cmd.actor.user_id, reason)
             if plan.created:
                 await uow.products.add_many(plan.created)
             if plan.updated:
@@ -223,6 +226,7 @@ class ExportProductsHandler:
         self._catalog = catalog
 
     async def __call__(self, cmd: ExportProducts) -> AsyncIterator[Product]:
+        cmd.actor.require_admin("export products")
         query = ProductQuery(include_archived=True, sort=ProductSort.OLDEST, limit=cmd.page_size)
         while True:
             async with self._catalog.read_uow() as reader:

@@ -173,8 +173,7 @@ class FulfilOrderHandler:
             order = visible(
                 await uow.orders.get(cmd.order_id, for_update=True), cmd.actor, cmd.order_id
             )
-            if not cmd.actor.is_admin:
-                raise Forbidden("Only admins ship and deliver orders")
+            cmd.actor.require_admin("ship and deliver orders")
             if isinstance(cmd, ShipOrder):
                 order.ship(cmd.tracking_number, orders.clock.now())
             else:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from application.shared.actor import Actor
 from application.shared.pages import Page
 from domain.users import Role, User
 
@@ -20,6 +21,7 @@ class Register:
 class CreateAdmin:
     """An operator's: an admin account (the CLI, never the public API)."""
 
+    actor: Actor
     email: str
     password: str
     full_name: str = "Administrator"
@@ -67,6 +69,7 @@ class ChangePassword:
 class ListUsers:
     """A page of users, newest first; ``after`` is the (created_at, id) of the last one seen."""
 
+    actor: Actor
     role: Role | None = None
     text: str | None = None
     limit: int = 20
@@ -75,11 +78,19 @@ class ListUsers:
 
 @dataclass(frozen=True, slots=True)
 class GetUser:
+    actor: Actor
     user_id: UUID
 
 
 @dataclass(frozen=True, slots=True)
 class FindUserByEmail:
+    actor: Actor
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockUser:
+    actor: Actor
     email: str
 
 
@@ -87,6 +98,7 @@ class FindUserByEmail:
 class UpdateUser:
     """An admin's change to another account; ``None`` leaves a field as it is."""
 
+    actor: Actor
     user_id: UUID
     role: Role | None = None
     is_active: bool | None = None

@@ -7,8 +7,17 @@ from typing import Protocol
 from uuid import UUID
 
 from application.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
-from application.users.commands import ListUsers
-from domain.users import Email, RefreshToken, RevokeReason, User
+from domain.users import Email, RefreshToken, RevokeReason, Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class UserQuery:
+    """A page of users, newest first; ``after`` is the (created_at, id) of the last one seen."""
+
+    role: Role | None = None
+    text: str | None = None
+    limit: int = 20
+    after: tuple[datetime, UUID] | None = None
 
 
 class UserRepository(Protocol):
@@ -27,7 +36,7 @@ class UserRepository(Protocol):
         """Counts and, where the database can, locks the active admins until commit, so
         two concurrent demotions cannot both see another admin left."""
 
-    async def list(self, query: ListUsers) -> Sequence[User]:
+    async def list(self, query: UserQuery) -> Sequence[User]:
         """At most ``query.limit`` users, newest first, after ``query.after``."""
 
 

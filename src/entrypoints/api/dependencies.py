@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 def use(pick: Callable[[Container], providers.Provider[T]]) -> Any:
-    """``Annotated[Authenticate, use(lambda c: c.users.authenticate)]``."""
+    """``Annotated[SignInHandler, use(lambda c: c.users.sign_in)]``."""
 
     async def dependency(request: Request) -> T:
         container: Container = request.app.state.container

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from application.shared.ports import Quota, RateLimiter
 from domain.shared.errors import RateLimited
-from entrypoints.api.security import CurrentUser, OptionalUser, client_address
+from entrypoints.api.security import CurrentUser, OptionalActor, client_address
 from entrypoints.settings import RATE_LIMITED, Settings
 
 
@@ -63,8 +63,8 @@ def per_anonymous_client(name: str) -> Any:
     """A route's dependency: ``name``'s quota, counted per client address for callers
     who are not signed in (signed-in callers are known and accountable)."""
 
-    async def dependency(request: Request, user: OptionalUser) -> None:
-        if user is None:
+    async def dependency(request: Request, actor: OptionalActor) -> None:
+        if actor.user_id is None:
             await check_client(request, name)
 
     return Depends(dependency)

@@ -131,6 +131,7 @@ def import_products(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from application.catalog.transfer import ImportProducts
+    from application.shared.actor import Actor
 
     if not file.is_file():
         raise fail(f"{file} is not a regular file")
@@ -151,7 +152,9 @@ def import_products(
             ) as progress,
         ):
             task = progress.add_task("import", total=_count_lines(file))
-            command = ImportProducts(rows=read_rows(handle), source=file.name, dry_run=dry_run)
+            command = ImportProducts(
+                Actor.operator(), rows=read_rows(handle), source=file.name, dry_run=dry_run
+            )
             async for batch in container.catalog.import_products()(command):
                 for row in batch.rejected:
                     progress.console.print(
@@ -205,13 +208,14 @@ def export(
     imports back unchanged; a cell a spreadsheet would run as a formula is written
     behind a "'", which the import takes off."""
     from application.catalog.transfer import ExportProducts
+    from application.shared.actor import Actor
     from entrypoints.documents import product_document, to_json
 
     async def work(container: "Container", out: IO[str]) -> None:
         writer = csv.writer(out)
         if format is Format.CSV:
             writer.writerow(COLUMNS)
-        async for product in container.catalog.export_products()(ExportProducts()):
+        async for product in container.catalog.export_products()(ExportProducts(Actor.operator())):
             if format is Format.CSV:
                 writer.writerow(_csv_row(product))
             else:

@@ -52,9 +52,10 @@ def demo_products() -> list["ImportRow"]:
 async def import_demo_products(container: "Container") -> int:
     """Brings the demo products to the demo's figures; answers how many changed."""
     from application.catalog.transfer import ImportProducts
+    from application.shared.actor import Actor
 
     changed = 0
-    command = ImportProducts(rows=demo_products(), source="seed demo")
+    command = ImportProducts(Actor.operator(), rows=demo_products(), source="seed demo")
     async for batch in container.catalog.import_products()(command):
         changed += batch.created + batch.updated
     return changed
@@ -79,11 +80,11 @@ async def demo_orders(container: "Container", customers: list["UUID"]) -> None:
     from application.shared.actor import Actor
     from domain.orders import Order
 
+    orders, operator = container.orders, Actor.operator()
     page = await container.catalog.list_products()(
-        ListProducts(text="DEMO-", in_stock=True, limit=100)
+        ListProducts(operator, text="DEMO-", in_stock=True, limit=100)
     )
     stocked = [p for p in page.items if p.sku.value.startswith("DEMO-") and p.stock >= 2]
-    orders, operator = container.orders, Actor.operator()
     address = AddressRequest("Demo Customer", "1 Demo Street", "Springfield", "12345", "US")
     for n, journey in enumerate(_JOURNEYS if customers else ()):
         customer = Actor(customers[n % len(customers)], False)
@@ -113,6 +114,7 @@ def demo(
     """A demo admin, a few customers, a few dozen products, and an order for each new
     customer at some stage of its life. Accounts that exist already are left as they are
     (their password and orders too); products are brought back to the demo's."""
+    from application.shared.actor import Actor
     from application.users.commands import CreateAdmin, Register
     from domain.users import EmailTaken
 
@@ -121,7 +123,7 @@ def demo(
     async def work(container: "Container") -> tuple[list[str], int]:
         created, customers = [], []
         account = await container.users.create_admin()(
-            CreateAdmin(ADMIN_EMAIL, chosen, "Demo Admin")
+            CreateAdmin(Actor.operator(), ADMIN_EMAIL, chosen, "Demo Admin")
         )
         if account.created:
             created.append(ADMIN_EMAIL)

@@ -10,6 +10,7 @@ from domain.users import Role
 from entrypoints.cli.common import every_item, print_items, run, stderr
 
 if TYPE_CHECKING:
+    from application.shared.actor import Actor
     from application.users.commands import AdminAccount, UpdateUser
     from domain.users import User
     from entrypoints.container import Container
@@ -38,12 +39,13 @@ def create_admin(
     full_name: Annotated[str, typer.Option(help="Display name.")] = "Administrator",
 ) -> None:
     """Create an admin account. An existing active admin with that email is left as it is."""
-    from application.users.admin import CreateAdminAccount
+    from application.shared.actor import Actor
+    from application.users.admin import CreateAdminHandler
     from application.users.commands import CreateAdmin
 
     async def work(container: "Container") -> "AdminAccount":
-        create: CreateAdminAccount = container.users.create_admin()
-        return await create(CreateAdmin(email, password, full_name))
+        create: CreateAdminHandler = container.users.create_admin()
+        return await create(CreateAdmin(Actor.operator(), email, password, full_name))
 
     account = run(work)
     if account.created:
@@ -69,10 +71,11 @@ def _user_row(user: "User") -> list[str]:
 
 
 def _all_users(container: "Container", role: Role | None) -> AsyncIterator["User"]:
+    from application.shared.actor import Actor
     from application.users.commands import ListUsers
 
-    list_accounts = container.users.list_accounts()
-    return every_item(lambda after: list_accounts(ListUsers(role=role, limit=100, after=after)))
+    list_users, operator = container.users.list_users(), Actor.operator()
+    return every_item(lambda after: list_users(ListUsers(operator, role, limit=100, after=after)))
 
 
 @app.command("list")
@@ -89,14 +92,16 @@ def list_users(
     )
 
 
-def _update_by_email(email: str, change: Callable[["User"], "UpdateUser"]) -> "User":
-    from application.users.admin import FindAccountByEmail, UpdateAccount
+def _update_by_email(email: str, change: Callable[["Actor", "User"], "UpdateUser"]) -> "User":
+    from application.shared.actor import Actor
+    from application.users.admin import FindUserByEmailHandler, UpdateUserHandler
     from application.users.commands import FindUserByEmail
 
     async def work(container: "Container") -> "User":
-        find: FindAccountByEmail = container.users.find_by_email()
-        update: UpdateAccount = container.users.update_account()
-        return await update(change(await find(FindUserByEmail(email))))
+        find: FindUserByEmailHandler = container.users.find_user_by_email()
+        update: UpdateUserHandler = container.users.update_user()
+        operator = Actor.operator()
+        return await update(change(operator, await find(FindUserByEmail(operator, email))))
 
     return run(work)
 
@@ -106,7 +111,7 @@ def set_role(email: str, role: Role) -> None:
     """Give the account EMAIL the role ROLE (the last active admin keeps theirs)."""
     from application.users.commands import UpdateUser
 
-    user = _update_by_email(email, lambda u: UpdateUser(u.id, role=role))
+    user = _update_by_email(email, lambda actor, u: UpdateUser(actor, u.id, role=role))
     stderr.print(f"{user.email} is now {user.role.value}.")
 
 
@@ -115,7 +120,7 @@ def deactivate(email: str) -> None:
     """Deactivate EMAIL: its sessions end at once (never the last active admin)."""
     from application.users.commands import UpdateUser
 
-    user = _update_by_email(email, lambda u: UpdateUser(u.id, is_active=False))
+    user = _update_by_email(email, lambda actor, u: UpdateUser(actor, u.id, is_active=False))
     stderr.print(f"{user.email} is deactivated.")
 
 
@@ -124,7 +129,7 @@ def activate(email: str) -> None:
     """Activate EMAIL again."""
     from application.users.commands import UpdateUser
 
-    user = _update_by_email(email, lambda u: UpdateUser(u.id, is_active=True))
+    user = _update_by_email(email, lambda actor, u: UpdateUser(actor, u.id, is_active=True))
     stderr.print(f"{user.email} is active.")
 
 
@@ -132,12 +137,13 @@ def activate(email: str) -> None:
 def unlock(email: str) -> None:
     """Forget the failed sign-ins counted against EMAIL, from every address, so its
     owner may sign in again at once (the server shares the counts when Redis is set)."""
-    from application.users.admin import UnlockAccount
-    from application.users.commands import FindUserByEmail
+    from application.shared.actor import Actor
+    from application.users.admin import UnlockUserHandler
+    from application.users.commands import UnlockUser
 
     async def work(container: "Container") -> "User":
-        unlock_account: UnlockAccount = container.users.unlock_account()
-        return await unlock_account(FindUserByEmail(email))
+        unlock_user: UnlockUserHandler = container.users.unlock_user()
+        return await unlock_user(UnlockUser(Actor.operator(), email))
 
     user = run(work)
     stderr.print(f"{user.email} may sign in again.", highlight=False)

@@ -13,12 +13,12 @@ from dependency_injector import containers, providers
 from entrypoints.container.catalog import CatalogContainer
 from entrypoints.container.core import Core
 from entrypoints.container.orders import OrdersContainer
-from entrypoints.container.users import Users
+from entrypoints.container.users import UsersContainer
 
 
 class Container(containers.DeclarativeContainer):
     core = providers.Container(Core)
-    users = providers.Container(Users, core=core)
+    users = providers.Container(UsersContainer, core=core)
     catalog = providers.Container(CatalogContainer, core=core)
     orders = providers.Container(OrdersContainer, core=core)
 

@@ -7,13 +7,13 @@ from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from application.catalog.products import (
     AdjustStockHandler,
     ArchiveProductHandler,
-    Catalog,
     CreateProductHandler,
     GetProductHandler,
     ListProductsHandler,
     ListStockMovementsHandler,
     UpdateProductHandler,
 )
+from application.catalog.shared import Catalog
 from application.catalog.transfer import ExportProductsHandler, ImportProductsHandler
 from domain.shared.money import Currency
 

@@ -11,23 +11,27 @@ from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from adapters.sqlalchemy.users import REPOSITORIES
 from adapters.throttle import MemoryLoginThrottle, RedisLoginThrottle, ThrottleLimits
 from application.shared.ports import Clock
-from application.users.accounts import ChangeOwnPassword, RegisterUser, UpdateOwnProfile
+from application.users.accounts import (
+    ChangePasswordHandler,
+    RegisterHandler,
+    UpdateProfileHandler,
+)
 from application.users.admin import (
-    CreateAdminAccount,
-    FindAccountByEmail,
-    GetAccount,
-    ListAccounts,
-    UnlockAccount,
-    UpdateAccount,
+    CreateAdminHandler,
+    FindUserByEmailHandler,
+    GetUserHandler,
+    ListUsersHandler,
+    UnlockUserHandler,
+    UpdateUserHandler,
 )
 from application.users.ports import LoginThrottle
 from application.users.sessions import (
-    Authenticate,
-    AuthorizeAccess,
-    EndSession,
-    RefreshSession,
-    SessionIssuer,
+    AuthorizeHandler,
+    RefreshHandler,
+    SignInHandler,
+    SignOutHandler,
 )
+from application.users.shared import Accounts
 from entrypoints.settings import Settings
 
 
@@ -44,7 +48,7 @@ def login_throttle(settings: Settings, clock: Clock, redis: Redis | None) -> Log
     return RedisLoginThrottle(limits, redis, settings.redis_prefix)
 
 
-class Users(containers.DeclarativeContainer):
+class UsersContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     settings = core.settings
     uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
@@ -63,44 +67,27 @@ class Users(containers.DeclarativeContainer):
     throttle = providers.Singleton(
         login_throttle, settings=settings, clock=core.clock, redis=core.redis
     )
-    sessions = providers.Singleton(SessionIssuer, tokens=tokens, ids=core.ids, clock=core.clock)
-
-    register = providers.Singleton(
-        RegisterUser, uow=uow.provider, hasher=hasher, ids=core.ids, clock=core.clock
-    )
-    authenticate = providers.Singleton(
-        Authenticate,
+    ports = providers.Singleton(
+        Accounts,
         uow=uow.provider,
         read_uow=read_uow.provider,
-        hasher=hasher,
-        throttle=throttle,
-        sessions=sessions,
-    )
-    refresh_session = providers.Singleton(
-        RefreshSession,
-        uow=uow.provider,
-        sessions=sessions,
+        ids=core.ids,
         clock=core.clock,
+        hasher=hasher,
+        tokens=tokens,
+        throttle=throttle,
         reuse_grace=providers.Factory(timedelta, seconds=settings.provided.refresh_reuse_grace),
     )
-    end_session = providers.Singleton(EndSession, uow=uow.provider, clock=core.clock)
-    authorize = providers.Singleton(AuthorizeAccess, read_uow=read_uow.provider, tokens=tokens)
-    update_profile = providers.Singleton(UpdateOwnProfile, uow=uow.provider)
-    change_password = providers.Singleton(
-        ChangeOwnPassword,
-        uow=uow.provider,
-        read_uow=read_uow.provider,
-        hasher=hasher,
-        throttle=throttle,
-        clock=core.clock,
-    )
-    list_accounts = providers.Singleton(ListAccounts, read_uow=read_uow.provider)
-    get_account = providers.Singleton(GetAccount, read_uow=read_uow.provider)
-    find_by_email = providers.Singleton(FindAccountByEmail, read_uow=read_uow.provider)
-    update_account = providers.Singleton(UpdateAccount, uow=uow.provider, clock=core.clock)
-    create_admin = providers.Singleton(
-        CreateAdminAccount, register=register, read_uow=read_uow.provider
-    )
-    unlock_account = providers.Singleton(
-        UnlockAccount, read_uow=read_uow.provider, throttle=throttle
-    )
+    register = providers.Singleton(RegisterHandler, ports)
+    update_profile = providers.Singleton(UpdateProfileHandler, ports)
+    change_password = providers.Singleton(ChangePasswordHandler, ports)
+    sign_in = providers.Singleton(SignInHandler, ports)
+    refresh = providers.Singleton(RefreshHandler, ports)
+    sign_out = providers.Singleton(SignOutHandler, ports)
+    authorize = providers.Singleton(AuthorizeHandler, ports)
+    list_users = providers.Singleton(ListUsersHandler, ports)
+    get_user = providers.Singleton(GetUserHandler, ports)
+    find_user_by_email = providers.Singleton(FindUserByEmailHandler, ports)
+    update_user = providers.Singleton(UpdateUserHandler, ports)
+    create_admin = providers.Singleton(CreateAdminHandler, ports)
+    unlock_user = providers.Singleton(UnlockUserHandler, ports)

@@ -2,10 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 
-from application.users.accounts import RegisterUser
+from application.users.accounts import RegisterHandler
 from application.users.commands import Refresh, Register, SignIn, SignOut, TokenPair
 from application.users.errors import InvalidCredentials, InvalidToken
-from application.users.sessions import Authenticate, EndSession, RefreshSession
+from application.users.sessions import RefreshHandler, SignInHandler, SignOutHandler
 from domain.shared.errors import RateLimited
 from domain.users import EmailTaken
 from entrypoints.api.dependencies import use
@@ -37,7 +37,7 @@ def _token_out(pair: TokenPair) -> TokenOut:
 )
 async def register(
     body: RegisterIn,
-    register_user: Annotated[RegisterUser, use(lambda c: c.users.register)],
+    register_user: Annotated[RegisterHandler, use(lambda c: c.users.register)],
 ) -> JsonResponse:
     user = await register_user(Register(body.email, body.password, body.full_name))
     return JsonResponse(user_document(user), status.HTTP_201_CREATED)
@@ -54,10 +54,10 @@ async def token(
     # username keys the login throttle, so it must not be a megabyte long.
     username: Annotated[str, Form(min_length=1, max_length=320, description="the email")],
     password: Annotated[str, Form(min_length=1, max_length=1024)],
-    authenticate: Annotated[Authenticate, use(lambda c: c.users.authenticate)],
+    sign_in: Annotated[SignInHandler, use(lambda c: c.users.sign_in)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
-    return _token_out(await authenticate(SignIn(username, password, client_address(request))))
+    return _token_out(await sign_in(SignIn(username, password, client_address(request))))
 
 
 @router.post(
@@ -68,7 +68,7 @@ async def token(
 )
 async def refresh(
     body: RefreshIn,
-    refresh_session: Annotated[RefreshSession, use(lambda c: c.users.refresh_session)],
+    refresh_session: Annotated[RefreshHandler, use(lambda c: c.users.refresh)],
 ) -> TokenOut:
     return _token_out(await refresh_session(Refresh(body.refresh_token)))
 
@@ -76,7 +76,7 @@ async def refresh(
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a refresh token")
 async def logout(
     body: RefreshIn,
-    end_session: Annotated[EndSession, use(lambda c: c.users.end_session)],
+    sign_out: Annotated[SignOutHandler, use(lambda c: c.users.sign_out)],
 ) -> Response:
-    await end_session(SignOut(body.refresh_token))
+    await sign_out(SignOut(body.refresh_token))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

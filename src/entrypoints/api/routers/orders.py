@@ -31,7 +31,6 @@ from application.orders.orders import (
     PlaceOrderHandler,
 )
 from application.orders.payments import PayOrderHandler
-from application.shared.actor import Actor
 from domain.orders import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
@@ -46,14 +45,13 @@ from domain.orders import (
 )
 from domain.shared.errors import Forbidden, NotFound, RateLimited, ServiceUnavailable
 from domain.shared.money import CurrencyMismatch
-from domain.users import User
 from entrypoints.api.dependencies import NO_BODY, use
 from entrypoints.api.limits import per_user
 from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.orders import OrderOut, OrderPageOut, PayIn, PlaceOrderIn, ShipIn
-from entrypoints.api.security import CurrentUser, is_admin
+from entrypoints.api.security import CurrentActor
 from entrypoints.documents import order_document
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -77,10 +75,6 @@ _REPLAYED = {
     }
 }
 _IDEMPOTENT = (IdempotencyKeyReused, IdempotencyInProgress)
-
-
-def _actor(user: User) -> Actor:
-    return Actor(user.id, is_admin(user))
 
 
 def _idempotency(key: str | None, request: Request, body: BaseModel) -> IdempotencyKey | None:
@@ -119,14 +113,14 @@ def _answer(result: Order | Replay, status_code: int = 200, **headers: str) -> R
 async def place_order(
     request: Request,
     body: PlaceOrderIn,
-    user: CurrentUser,
+    actor: CurrentActor,
     place_order: Annotated[PlaceOrderHandler, use(lambda c: c.orders.place_order)],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     address = body.shipping_address
     result = await place_order(
         PlaceOrder(
-            actor=_actor(user),
+            actor=actor,
             lines=tuple(LineRequest(line.product_id, line.quantity) for line in body.lines),
             shipping_address=AddressRequest(
                 name=address.name,
@@ -152,7 +146,7 @@ async def place_order(
     "customer's orders gets 403.",
 )
 async def list_orders(
-    user: CurrentUser,
+    actor: CurrentActor,
     list_orders: Annotated[ListOrdersHandler, use(lambda c: c.orders.list_orders)],
     cursors: Cursors,
     status: OrderStatus | None = None,
@@ -161,9 +155,7 @@ async def list_orders(
     cursor: Cursor = None,
 ) -> JsonResponse:
     page = await list_orders(
-        ListOrders(
-            _actor(user), status, customer_id, limit, cursors.decode(cursor, "orders", moment)
-        )
+        ListOrders(actor, status, customer_id, limit, cursors.decode(cursor, "orders", moment))
     )
     items = [order_document(order) for order in page.items]
     return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, "orders")})
@@ -177,10 +169,10 @@ async def list_orders(
 )
 async def read_order(
     order_id: UUID,
-    user: CurrentUser,
+    actor: CurrentActor,
     get_order: Annotated[GetOrderHandler, use(lambda c: c.orders.get_order)],
 ) -> Response:
-    return _answer(await get_order(GetOrder(_actor(user), order_id)))
+    return _answer(await get_order(GetOrder(actor, order_id)))
 
 
 @router.post(
@@ -209,14 +201,12 @@ async def pay_order(
     request: Request,
     order_id: UUID,
     body: PayIn,
-    user: CurrentUser,
+    actor: CurrentActor,
     pay_order: Annotated[PayOrderHandler, use(lambda c: c.orders.pay_order)],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     idempotency = _idempotency(idempotency_key, request, body)
-    return _answer(
-        await pay_order(PayOrder(_actor(user), order_id, body.payment_token, idempotency))
-    )
+    return _answer(await pay_order(PayOrder(actor, order_id, body.payment_token, idempotency)))
 
 
 @router.post(
@@ -229,10 +219,10 @@ async def pay_order(
 )
 async def cancel_order(
     order_id: UUID,
-    user: CurrentUser,
+    actor: CurrentActor,
     cancel_order: Annotated[CancelOrderHandler, use(lambda c: c.orders.cancel_order)],
 ) -> Response:
-    return _answer(await cancel_order(CancelOrder(_actor(user), order_id)))
+    return _answer(await cancel_order(CancelOrder(actor, order_id)))
 
 
 @router.post(
@@ -243,12 +233,12 @@ async def cancel_order(
 )
 async def ship_order(
     order_id: UUID,
-    user: CurrentUser,
+    actor: CurrentActor,
     fulfil: Annotated[FulfilOrderHandler, use(lambda c: c.orders.fulfil_order)],
     body: ShipIn | None = None,
 ) -> Response:
     tracking = body.tracking_number if body is not None else None
-    return _answer(await fulfil(ShipOrder(_actor(user), order_id, tracking)))
+    return _answer(await fulfil(ShipOrder(actor, order_id, tracking)))
 
 
 @router.post(
@@ -260,7 +250,7 @@ async def ship_order(
 )
 async def deliver_order(
     order_id: UUID,
-    user: CurrentUser,
+    actor: CurrentActor,
     fulfil: Annotated[FulfilOrderHandler, use(lambda c: c.orders.fulfil_order)],
 ) -> Response:
-    return _answer(await fulfil(DeliverOrder(_actor(user), order_id)))
+    return _answer(await fulfil(DeliverOrder(actor, order_id)))

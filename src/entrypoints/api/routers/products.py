@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
@@ -27,10 +27,10 @@ from application.catalog.products import (
     ListStockMovementsHandler,
     UpdateProductHandler,
 )
+from application.shared.actor import Actor
 from domain.catalog import Product, SkuTaken, StockWouldGoNegative, VersionMismatch
 from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
 from domain.shared.money import CurrencyMismatch
-from domain.users import User
 from entrypoints.api.conditional import etag, is_current, versions_matching
 from entrypoints.api.dependencies import NO_BODY, use
 from entrypoints.api.limits import check_client, per_anonymous_client
@@ -47,18 +47,12 @@ from entrypoints.api.schemas.catalog import (
     StockMovementPageOut,
     UpdateProductIn,
 )
-from entrypoints.api.security import OptionalUser, current_admin, is_admin
+from entrypoints.api.security import CurrentActor, OptionalActor
 from entrypoints.container import Container
 from entrypoints.documents import product_document, stock_movement_document
 
 router = APIRouter(prefix="/products", tags=["products"])
-admin_router = APIRouter(
-    prefix="/products",
-    tags=["products"],
-    dependencies=[Depends(current_admin)],
-    responses=raises(Forbidden),
-)
-Admin = Annotated[User, Depends(current_admin)]
+admin_router = APIRouter(prefix="/products", tags=["products"], responses=raises(Forbidden))
 Cursors = Annotated[CursorCodec, use(lambda c: c.core.cursors)]
 PriceBound = Annotated[str | None, Query(pattern=ANY_AMOUNT_PATTERN, description="inclusive")]
 
@@ -95,7 +89,7 @@ def _tagged(product: Product, status_code: int = 200, **headers: str) -> JsonRes
     "`include_archived=true` (anyone else gets 403).",
 )
 async def list_products(
-    user: OptionalUser,
+    actor: OptionalActor,
     list_products: Annotated[ListProductsHandler, use(lambda c: c.catalog.list_products)],
     cursors: Cursors,
     q: Annotated[str | None, search("in name, SKU or description")] = None,
@@ -107,11 +101,10 @@ async def list_products(
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> JsonResponse:
-    if include_archived and not is_admin(user):
-        raise Forbidden("Only admins may see archived products")
     scope = f"products:{sort.value}"
     page = await list_products(
         ListProducts(
+            actor,
             text=q,
             min_price=min_price,
             max_price=max_price,
@@ -139,23 +132,20 @@ async def list_products(
 )
 async def read_product(
     product_id: UUID,
-    user: OptionalUser,
+    actor: OptionalActor,
     get_product: Annotated[GetProductHandler, use(lambda c: c.catalog.get_product)],
     if_none_match: Annotated[str | None, Header(max_length=MAX_TAGS_LENGTH)] = None,
     include_archived: bool = False,
 ) -> Response:
-    if include_archived and not is_admin(user):
-        raise Forbidden("Only admins may see archived products")
-    return await _product_answer(get_product, product_id, include_archived, if_none_match)
+    return await _product_answer(
+        get_product, GetProduct(actor, product_id, include_archived), if_none_match
+    )
 
 
 async def _product_answer(
-    get_product: GetProductHandler,
-    product_id: UUID,
-    include_archived: bool,
-    if_none_match: str | None,
+    get_product: GetProductHandler, query: GetProduct, if_none_match: str | None
 ) -> Response:
-    product = await get_product(GetProduct(product_id, include_archived=include_archived))
+    product = await get_product(query)
     if is_current(if_none_match, product.version):
         return Response(
             status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(product.version)}
@@ -190,8 +180,7 @@ class AnonymousProductRead(Route):
         container: Container = request.app.state.container
         return await _product_answer(
             container.catalog.get_product(),
-            request.path_params["product_id"],
-            False,
+            GetProduct(Actor.anonymous(), request.path_params["product_id"]),
             request.headers.get("if-none-match"),
         )
 
@@ -213,17 +202,17 @@ def _anonymous_with_short_tags(headers: list[tuple[bytes, bytes]]) -> bool:
 async def create_product(
     request: Request,
     body: CreateProductIn,
-    admin: Admin,
+    actor: CurrentActor,
     create_product: Annotated[CreateProductHandler, use(lambda c: c.catalog.create_product)],
 ) -> JsonResponse:
     product = await create_product(
         CreateProduct(
+            actor,
             sku=body.sku,
             name=body.name,
             description=body.description,
             price=Price(body.price.amount, body.price.currency),
             stock=body.stock,
-            actor_id=admin.id,
         )
     )
     return _tagged(product, 201, Location=f"{request.url.path}/{product.id}")
@@ -241,11 +230,13 @@ async def create_product(
 async def update_product(
     product_id: UUID,
     body: UpdateProductIn,
+    actor: CurrentActor,
     update_product: Annotated[UpdateProductHandler, use(lambda c: c.catalog.update_product)],
     if_match: Annotated[str | None, Header(max_length=MAX_TAGS_LENGTH)] = None,
 ) -> JsonResponse:
     product = await update_product(
         UpdateProduct(
+            actor,
             product_id,
             name=body.name,
             description=body.description,
@@ -266,10 +257,10 @@ async def update_product(
 async def adjust_stock(
     product_id: UUID,
     body: StockAdjustmentIn,
-    admin: Admin,
+    actor: CurrentActor,
     adjust_stock: Annotated[AdjustStockHandler, use(lambda c: c.catalog.adjust_stock)],
 ) -> JsonResponse:
-    product = await adjust_stock(AdjustStock(product_id, body.delta, body.reason, admin.id))
+    product = await adjust_stock(AdjustStock(actor, product_id, body.delta, body.reason))
     return _tagged(product)
 
 
@@ -282,9 +273,10 @@ async def adjust_stock(
 )
 async def archive_product(
     product_id: UUID,
+    actor: CurrentActor,
     archive_product: Annotated[ArchiveProductHandler, use(lambda c: c.catalog.archive_product)],
 ) -> Response:
-    await archive_product(ArchiveProduct(product_id))
+    await archive_product(ArchiveProduct(actor, product_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -296,6 +288,7 @@ async def archive_product(
 )
 async def list_stock_movements(
     product_id: UUID,
+    actor: CurrentActor,
     list_movements: Annotated[
         ListStockMovementsHandler, use(lambda c: c.catalog.list_stock_movements)
     ],
@@ -305,7 +298,7 @@ async def list_stock_movements(
 ) -> JsonResponse:
     scope = f"stock-movements:{product_id}"
     page = await list_movements(
-        ListStockMovements(product_id, limit, cursors.decode(cursor, scope, integer))
+        ListStockMovements(actor, product_id, limit, cursors.decode(cursor, scope, integer))
     )
     items = [stock_movement_document(m) for m in page.items]
     return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, scope)})

@@ -1,10 +1,10 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from application.users.accounts import ChangeOwnPassword, UpdateOwnProfile
-from application.users.admin import GetAccount, ListAccounts, UpdateAccount
+from application.users.accounts import ChangePasswordHandler, UpdateProfileHandler
+from application.users.admin import GetUserHandler, ListUsersHandler, UpdateUserHandler
 from application.users.commands import (
     ChangePassword,
     GetUser,
@@ -26,17 +26,12 @@ from entrypoints.api.schemas.users import (
     UserOut,
     UserPageOut,
 )
-from entrypoints.api.security import CurrentUser, client_address, current_admin
+from entrypoints.api.security import CurrentActor, CurrentUser, client_address
 from entrypoints.documents import user_document
 
 router = APIRouter(prefix="/users", tags=["users"])
-# Every route of this one is for admins only: checked, and documented (403), once.
-admin_router = APIRouter(
-    prefix="/users",
-    tags=["users"],
-    dependencies=[Depends(current_admin)],
-    responses=raises(Forbidden),
-)
+# Every route of this one is for admins only (the use cases check): documented once.
+admin_router = APIRouter(prefix="/users", tags=["users"], responses=raises(Forbidden))
 
 
 @router.get("/me", response_model=UserOut, summary="The signed-in user")
@@ -52,7 +47,7 @@ async def read_me(user: CurrentUser) -> JsonResponse:
 async def update_me(
     body: UpdateMeIn,
     user: CurrentUser,
-    update_profile: Annotated[UpdateOwnProfile, use(lambda c: c.users.update_profile)],
+    update_profile: Annotated[UpdateProfileHandler, use(lambda c: c.users.update_profile)],
 ) -> JsonResponse:
     return JsonResponse(user_document(await update_profile(UpdateProfile(user.id, body.full_name))))
 
@@ -67,7 +62,7 @@ async def change_my_password(
     request: Request,
     body: ChangePasswordIn,
     user: CurrentUser,
-    change_password: Annotated[ChangeOwnPassword, use(lambda c: c.users.change_password)],
+    change_password: Annotated[ChangePasswordHandler, use(lambda c: c.users.change_password)],
 ) -> Response:
     await change_password(
         ChangePassword(user.id, body.current_password, body.new_password, client_address(request))
@@ -80,14 +75,16 @@ _USERS = "users"  # the scope of the list's cursors
 
 @admin_router.get("", response_model=UserPageOut, summary="List users, newest first (admins)")
 async def list_users(
-    list_accounts: Annotated[ListAccounts, use(lambda c: c.users.list_accounts)],
+    actor: CurrentActor,
+    list_users: Annotated[ListUsersHandler, use(lambda c: c.users.list_users)],
     cursors: Annotated[CursorCodec, use(lambda c: c.core.cursors)],
     role: Role | None = None,
     q: Annotated[str | None, search("in email or name")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> JsonResponse:
-    page = await list_accounts(ListUsers(role, q, limit, cursors.decode(cursor, _USERS, moment)))
+    after = cursors.decode(cursor, _USERS, moment)
+    page = await list_users(ListUsers(actor, role, q, limit, after))
     items = [user_document(u) for u in page.items]
     return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, _USERS)})
 
@@ -97,9 +94,10 @@ async def list_users(
 )
 async def read_user(
     user_id: UUID,
-    get_account: Annotated[GetAccount, use(lambda c: c.users.get_account)],
+    actor: CurrentActor,
+    get_user: Annotated[GetUserHandler, use(lambda c: c.users.get_user)],
 ) -> JsonResponse:
-    return JsonResponse(user_document(await get_account(GetUser(user_id))))
+    return JsonResponse(user_document(await get_user(GetUser(actor, user_id))))
 
 
 @admin_router.patch(
@@ -111,7 +109,8 @@ async def read_user(
 async def update_user(
     user_id: UUID,
     body: UpdateUserIn,
-    update_account: Annotated[UpdateAccount, use(lambda c: c.users.update_account)],
+    actor: CurrentActor,
+    update_user: Annotated[UpdateUserHandler, use(lambda c: c.users.update_user)],
 ) -> JsonResponse:
-    user = await update_account(UpdateUser(user_id, body.role, body.is_active))
+    user = await update_user(UpdateUser(actor, user_id, body.role, body.is_active))
     return JsonResponse(user_document(user))
