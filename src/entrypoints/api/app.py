@@ -47,6 +47,9 @@ def create_app(container: Container) -> FastAPI:
         version="1.0.0",
         description="E-commerce backend: accounts, catalog and orders.",
         lifespan=lifespan,
+        # FastAPI's OpenTelemetry bridge asks on every request whether a provider is
+        # configured; none is, so it is off and asks nothing.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     app.state.limits = Limits(container.core.limiter(), container.core.settings())
