@@ -1,6 +1,9 @@
 """What every endpoint shares: problem details, request ids, limits, docs, health."""
 
+import logging
+
 import httpx
+import pytest
 from dependency_injector import providers
 
 from entrypoints.container import Container
@@ -51,8 +54,11 @@ async def test_a_streamed_body_over_one_mebibyte_is_refused(client: httpx.AsyncC
     assert_problem(response, 413, "payload_too_large")
 
 
-async def test_an_unexpected_error_is_a_500_without_internals(
-    client: httpx.AsyncClient, container: Container, customer: dict
+async def test_an_unexpected_error_is_a_500_without_internals_logged_once(
+    client: httpx.AsyncClient,
+    container: Container,
+    customer: dict,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     class Broken:
         async def __call__(self, cmd: object) -> None:
@@ -66,6 +72,8 @@ async def test_an_unexpected_error_is_a_500_without_internals(
     body = assert_problem(response, 500, "internal_error")
     assert "SELECT" not in response.text and "Traceback" not in response.text
     assert body["request_id"] in body["detail"]
+    [logged] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert body["request_id"] in logged.getMessage() and logged.exc_info is not None
 
 
 async def test_liveness_and_readiness(client: httpx.AsyncClient) -> None:
