@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import Depends, Request
 
+from application.shared.actor import Actor
 from application.shared.ports import Quota, RateLimiter
 from domain.shared.errors import RateLimited
-from entrypoints.api.security import CurrentUser, OptionalActor, client_address
+from entrypoints.api.security import CurrentActor, OptionalActor, client_address
 from entrypoints.settings import RATE_LIMITED, Settings
 
 
@@ -51,20 +52,24 @@ def per_client(name: str) -> Any:
 
 
 def per_user(name: str) -> Any:
-    """A route's dependency: ``name``'s quota, counted per signed-in user."""
+    """The signed-in caller's ``Actor``, counted against ``name``'s quota per user:
+    ``actor: Annotated[Actor, per_user("orders")]``. (The caller and its count as one
+    dependency: FastAPI's cost grows with each dependency a route declares.)"""
 
-    async def dependency(request: Request, user: CurrentUser) -> None:
-        await _limits(request).check(name, str(user.id))
+    async def dependency(request: Request, actor: CurrentActor) -> Actor:
+        await _limits(request).check(name, str(actor.user_id))
+        return actor
 
     return Depends(dependency)
 
 
 def per_anonymous_client(name: str) -> Any:
-    """A route's dependency: ``name``'s quota, counted per client address for callers
-    who are not signed in (signed-in callers are known and accountable)."""
+    """The caller's ``Actor``, counted against ``name``'s quota per client address when
+    not signed in (signed-in callers are known and accountable)."""
 
-    async def dependency(request: Request, actor: OptionalActor) -> None:
+    async def dependency(request: Request, actor: OptionalActor) -> Actor:
         if actor.user_id is None:
             await check_client(request, name)
+        return actor
 
     return Depends(dependency)

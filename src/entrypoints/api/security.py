@@ -11,39 +11,40 @@ from application.users.commands import Authorize
 from application.users.errors import NotAuthenticated
 from application.users.sessions import AuthorizeHandler
 from domain.users import Role, User
-from entrypoints.api.dependencies import use
 from entrypoints.container import Container
 
 # tokenUrl makes the Swagger UI's Authorize button sign in with the password flow.
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-async def current_user(
-    token: Annotated[str | None, Depends(bearer)],
-    authorize: Annotated[AuthorizeHandler, use(lambda c: c.users.authorize)],
-) -> User:
+async def current_user(request: Request, token: Annotated[str | None, Depends(bearer)]) -> User:
     if not token:
         raise NotAuthenticated("Send 'Authorization: Bearer <access token>'")
-    return await authorize(Authorize(token))
+    return await _authorize(request, token)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-async def current_actor(user: CurrentUser) -> Actor:
-    return _actor(user)
+async def current_actor(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
+    return _actor(await current_user(request, token))
 
 
 async def optional_actor(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
     """Whoever is calling, on the routes anyone may call: anonymous without a token; a bad
-    token is refused all the same (the client should know). The use case is looked up
-    only when there is a token: these routes are the hottest, and most callers are
-    anonymous."""
+    token is refused all the same (the client should know)."""
     if not token:
         return _ANONYMOUS
+    return _actor(await _authorize(request, token))
+
+
+async def _authorize(request: Request, token: str) -> User:
+    """The token's user. The use case is taken from the container here rather than as a
+    dependency of its own: every signed-in request passes this way, and FastAPI's cost
+    grows with each dependency a route declares."""
     container: Container = request.app.state.container
     authorize: AuthorizeHandler = container.users.authorize()
-    return _actor(await authorize(Authorize(token)))
+    return await authorize(Authorize(token))
 
 
 def _actor(user: User) -> Actor:

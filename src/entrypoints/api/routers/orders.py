@@ -31,6 +31,7 @@ from application.orders.orders import (
     PlaceOrderHandler,
 )
 from application.orders.payments import PayOrderHandler
+from application.shared.actor import Actor
 from domain.orders import (
     IdempotencyInProgress,
     IdempotencyKeyReused,
@@ -97,7 +98,6 @@ def _answer(result: Order | Replay, status_code: int = 200, **headers: str) -> R
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[per_user("orders")],
     response_model=OrderOut,
     responses=raises(
         UnknownProduct,
@@ -113,7 +113,7 @@ def _answer(result: Order | Replay, status_code: int = 200, **headers: str) -> R
 async def place_order(
     request: Request,
     body: PlaceOrderIn,
-    actor: CurrentActor,
+    actor: Annotated[Actor, per_user("orders")],
     place_order: Annotated[PlaceOrderHandler, use(lambda c: c.orders.place_order)],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
@@ -177,7 +177,6 @@ async def read_order(
 
 @router.post(
     "/{order_id}/pay",
-    dependencies=[per_user("payments")],
     response_model=OrderOut,
     responses=raises(
         NotFound,
@@ -201,7 +200,7 @@ async def pay_order(
     request: Request,
     order_id: UUID,
     body: PayIn,
-    actor: CurrentActor,
+    actor: Annotated[Actor, per_user("payments")],
     pay_order: Annotated[PayOrderHandler, use(lambda c: c.orders.pay_order)],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:

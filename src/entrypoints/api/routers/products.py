@@ -47,13 +47,14 @@ from entrypoints.api.schemas.catalog import (
     StockMovementPageOut,
     UpdateProductIn,
 )
-from entrypoints.api.security import CurrentActor, OptionalActor
+from entrypoints.api.security import CurrentActor
 from entrypoints.container import Container
 from entrypoints.documents import product_document, stock_movement_document
 
 router = APIRouter(prefix="/products", tags=["products"])
 admin_router = APIRouter(prefix="/products", tags=["products"], responses=raises(Forbidden))
 Cursors = Annotated[CursorCodec, use(lambda c: c.core.cursors)]
+CatalogCaller = Annotated[Actor, per_anonymous_client("catalog")]
 PriceBound = Annotated[str | None, Query(pattern=ANY_AMOUNT_PATTERN, description="inclusive")]
 
 MAX_TAGS_LENGTH = 1024  # of an If-None-Match or If-Match header
@@ -81,7 +82,6 @@ def _tagged(product: Product, status_code: int = 200, **headers: str) -> JsonRes
 
 @router.get(
     "",
-    dependencies=[per_anonymous_client("catalog")],
     responses=raises(Forbidden, RateLimited),
     response_model=ProductPageOut,
     summary="Browse and search products",
@@ -89,7 +89,7 @@ def _tagged(product: Product, status_code: int = 200, **headers: str) -> JsonRes
     "`include_archived=true` (anyone else gets 403).",
 )
 async def list_products(
-    actor: OptionalActor,
+    actor: CatalogCaller,
     list_products: Annotated[ListProductsHandler, use(lambda c: c.catalog.list_products)],
     cursors: Cursors,
     q: Annotated[str | None, search("in name, SKU or description")] = None,
@@ -121,7 +121,6 @@ async def list_products(
 
 @router.get(
     "/{product_id}",
-    dependencies=[per_anonymous_client("catalog")],
     responses=raises(NotFound, Forbidden, RateLimited)
     | {200: _TAGGED, 304: {"description": "The client's copy is current"} | _TAGGED},
     response_model=ProductOut,
@@ -132,7 +131,7 @@ async def list_products(
 )
 async def read_product(
     product_id: UUID,
-    actor: OptionalActor,
+    actor: CatalogCaller,
     get_product: Annotated[GetProductHandler, use(lambda c: c.catalog.get_product)],
     if_none_match: Annotated[str | None, Header(max_length=MAX_TAGS_LENGTH)] = None,
     include_archived: bool = False,
