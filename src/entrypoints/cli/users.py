@@ -1,6 +1,5 @@
 """emporium users: accounts, through the same use cases as the API."""
 
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,14 +16,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Accounts.", no_args_is_help=True)
 
-_COLUMNS = {
-    "id": "id",
-    "email": "email",
-    "name": "full_name",
-    "role": "role",
-    "active": "is_active",
-    "created": "created_at",
-}
+_COLUMNS = ("id", "email", "name", "role", "active", "created")
 
 
 @app.command("create-admin")
@@ -54,20 +46,15 @@ def create_admin(
         stderr.print(f"{account.user.email} is an active admin already; nothing changed.")
 
 
-def _user_fields(user: "User") -> dict[str, object]:
-    return {
-        "id": str(user.id),
-        "email": user.email.value,
-        "full_name": user.full_name,
-        "role": user.role.value,
-        "is_active": user.is_active,
-        "created_at": user.created_at.isoformat().replace("+00:00", "Z"),
-    }
-
-
-def _user_row(user: "User") -> list[str]:
-    fields = _user_fields(user)
-    return [str(fields[key]) for key in _COLUMNS.values()]
+def _row(user: "User") -> tuple[str, ...]:
+    return (
+        str(user.id),
+        user.email.value,
+        user.full_name,
+        user.role.value,
+        str(user.is_active),
+        user.created_at.isoformat().replace("+00:00", "Z"),
+    )
 
 
 def _all_users(container: "Container", role: Role | None) -> AsyncIterator["User"]:
@@ -83,12 +70,15 @@ def list_users(
     role: Annotated[Role | None, typer.Option(help="Only this role.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
 ) -> None:
-    """List accounts, newest first: a table on a terminal, tab-separated lines in a pipe."""
+    """List accounts, newest first: a table on a terminal, tab-separated lines in a pipe,
+    or with --json the API's user documents, one per line."""
+    from entrypoints.documents import to_json, user_document
+
     print_items(
         lambda container: _all_users(container, role),
-        list(_COLUMNS),
-        _user_row,
-        (lambda user: json.dumps(_user_fields(user))) if as_json else None,
+        _COLUMNS,
+        _row,
+        (lambda user: to_json(user_document(user)).decode()) if as_json else None,
     )
 
 
