@@ -1,10 +1,15 @@
 """Test doubles for the ports that have no in-memory adapter in src: a settable clock and
 an instant password hasher (real argon2 is tested in tests/integration)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from adapters.system import SystemClock, Uuid7Generator
+from application.shared.outbox import OutboxWriter, PublicEvent
+from application.shared.ports import Clock
+from domain.shared.aggregate import Aggregate
 from domain.shared.events import DomainEvent
+from entrypoints.events import PublicEvents
 
 
 class FakeClock:
@@ -31,10 +36,16 @@ class FakeHasher:
 
 
 class EventLog:
-    """Collects what the units of work publish."""
+    """The outbox's ``describe`` as the container wires it, remembering each domain event
+    it is handed: those of the units of work that committed."""
 
     def __init__(self) -> None:
         self.published: list[DomainEvent] = []
+        self._public = PublicEvents(low_stock=5)
 
-    async def publish(self, events: Sequence[DomainEvent]) -> None:
-        self.published.extend(events)
+    def __call__(self, aggregate: Aggregate, event: DomainEvent) -> Iterable[PublicEvent]:
+        self.published.append(event)
+        return self._public(aggregate, event)
+
+    def writer(self, clock: Clock | None = None) -> OutboxWriter:
+        return OutboxWriter(self, Uuid7Generator(), clock or SystemClock())

@@ -12,9 +12,12 @@ from adapters.memory import orders as memory_orders
 from adapters.memory import users as memory_users
 from adapters.sqlalchemy import catalog, orders, users
 from entrypoints.container import Container
+from tests.fakes import EventLog
 
 SQL = users.REPOSITORIES | catalog.REPOSITORIES | orders.REPOSITORIES
 MEMORY = memory_users.REPOSITORIES | memory_catalog.REPOSITORIES | memory_orders.REPOSITORIES
+# The outbox's writer, for the tests that read no events.
+EVENTS = EventLog().writer()
 
 
 def override_units_of_work(

@@ -5,7 +5,7 @@ import copy
 import logging.config
 from typing import Any
 
-from adapters.events import audit_log
+from adapters.audit import audit_log
 
 
 def logging_config(base: dict[str, Any] | None = None) -> dict[str, Any]:

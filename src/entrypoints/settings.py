@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # How often `emporium serve` expires unpaid orders, retries refunds and forgets old
     # idempotency keys (every worker does; they never take the same rows). 0: never.
     order_sweep_interval: float = Field(30, ge=0, le=3600, description="seconds")
+    # A product whose stock falls to this or below raises a stock.low event.
+    low_stock_threshold: int = Field(5, ge=0, le=1_000_000)
     # One line per request on the emporium.access logger (uvicorn's own is off).
     access_log: bool = False
 

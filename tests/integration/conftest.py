@@ -37,7 +37,7 @@ async def make_uow(backend: str | None, events: EventLog) -> AsyncIterator[MakeU
             lambda read_only=False: (
                 MemoryReader(store, MEMORY)
                 if read_only
-                else MemoryUnitOfWork(store, MEMORY, events)
+                else MemoryUnitOfWork(store, MEMORY, events.writer())
             )
         )
         return
@@ -45,7 +45,9 @@ async def make_uow(backend: str | None, events: EventLog) -> AsyncIterator[MakeU
     try:
         yield (
             lambda read_only=False: (
-                SqlReader(read_engine, SQL) if read_only else SqlUnitOfWork(engine, SQL, events)
+                SqlReader(read_engine, SQL)
+                if read_only
+                else SqlUnitOfWork(engine, SQL, events.writer())
             )
         )
     finally:

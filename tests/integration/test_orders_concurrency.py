@@ -26,10 +26,9 @@ from domain.orders import (
     PaymentInProgress,
     TooManyPendingOrders,
 )
-from tests.fakes import EventLog
 from tests.integration.ledger import assert_chain
 from tests.integration.orders import Wired
-from tests.units_of_work import SQL
+from tests.units_of_work import EVENTS, SQL
 
 pytestmark = pytest.mark.postgres
 
@@ -42,7 +41,7 @@ async def shop(postgres_db: str) -> AsyncIterator[Wired]:
     reader = create_engine(postgres_db, pool_size=4, read_only=True)
 
     def make_uow(read_only: bool = False) -> SqlReader:
-        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EventLog())
+        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EVENTS)
 
     # These races are about locks: a customer may hold any number of orders unpaid here.
     yield Wired(make_uow, SqlGatewayBooks(engine), max_pending=100)
@@ -155,7 +154,7 @@ async def test_one_customer_placing_ten_orders_at_once_holds_three(postgres_db: 
     reader = create_engine(postgres_db, pool_size=2, read_only=True)
 
     def make_uow(read_only: bool = False) -> SqlReader:
-        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EventLog())
+        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EVENTS)
 
     try:
         shop = Wired(make_uow)

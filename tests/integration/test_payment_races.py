@@ -27,9 +27,8 @@ from domain.orders import (
     PaymentStatus,
 )
 from domain.shared.errors import ServiceUnavailable
-from tests.fakes import EventLog
 from tests.integration.orders import Wired
-from tests.units_of_work import SQL
+from tests.units_of_work import EVENTS, SQL
 
 ORDERS = 12
 # What a racing pay request may be told; anything else (a 500) fails the test.
@@ -55,7 +54,7 @@ async def shop(database: str) -> AsyncIterator[Wired]:
     reader = create_engine(database, pool_size=4, read_only=True)
 
     def make_uow(read_only: bool = False) -> SqlReader:
-        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EventLog())
+        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EVENTS)
 
     yield Wired(make_uow, SqlGatewayBooks(engine), SlowGateway)
     await engine.dispose()

@@ -20,8 +20,8 @@ from application.users.sessions import RefreshHandler
 from application.users.shared import Accounts, issue_session
 from domain.users import LastAdmin, Role
 from tests.factories import UserFactory
-from tests.fakes import EventLog, FakeClock, FakeHasher
-from tests.units_of_work import SQL
+from tests.fakes import FakeClock, FakeHasher
+from tests.units_of_work import EVENTS, SQL
 
 pytestmark = pytest.mark.postgres
 
@@ -39,8 +39,8 @@ def _accounts(engine: AsyncEngine, clock: FakeClock) -> Accounts:
     """The accounts use cases' ports on PostgreSQL, as the container builds them: one
     unit of work per call."""
     return Accounts(
-        uow=lambda: SqlUnitOfWork(engine, SQL, EventLog()),
-        read_uow=lambda: SqlUnitOfWork(engine, SQL, EventLog()),
+        uow=lambda: SqlUnitOfWork(engine, SQL, EVENTS),
+        read_uow=lambda: SqlUnitOfWork(engine, SQL, EVENTS),
         ids=Uuid7Generator(),
         clock=clock,
         hasher=FakeHasher(),
@@ -59,7 +59,7 @@ def _accounts(engine: AsyncEngine, clock: FakeClock) -> Accounts:
 
 async def test_concurrent_demotions_never_remove_every_admin(engine: AsyncEngine) -> None:
     admins = [UserFactory(admin=True) for _ in range(RACERS)]
-    async with SqlUnitOfWork(engine, SQL, EventLog()) as uow:
+    async with SqlUnitOfWork(engine, SQL, EVENTS) as uow:
         for admin in admins:
             await uow.users.add(admin)
         await uow.commit()
@@ -71,7 +71,7 @@ async def test_concurrent_demotions_never_remove_every_admin(engine: AsyncEngine
     )
 
     assert [type(r) for r in results if isinstance(r, BaseException)] == [LastAdmin]
-    async with SqlUnitOfWork(engine, SQL, EventLog()) as uow:
+    async with SqlUnitOfWork(engine, SQL, EVENTS) as uow:
         assert await uow.users.count_active_admins() == 1
 
 

@@ -23,8 +23,7 @@ from application.users.ports import UserQuery
 from domain.shared.money import Currency, Money
 from domain.users import Role
 from tests.factories import UserFactory
-from tests.fakes import EventLog
-from tests.units_of_work import SQL
+from tests.units_of_work import EVENTS, SQL
 
 pytestmark = pytest.mark.postgres  # only the driver's path compiles statements itself
 
@@ -95,14 +94,23 @@ async def test_a_write_begins_at_its_first_statement_and_ends_at_its_commit(
 ) -> None:
     engine = create_engine(postgres_db)
     try:
-        async with sent(engine) as statements, SqlUnitOfWork(engine, SQL, EventLog()) as uow:
+        async with (
+            sent(engine) as statements,
+            SqlUnitOfWork(engine, SQL, EVENTS) as uow,
+        ):
             assert uow
         assert statements == []  # nothing to do: not even a BEGIN
-        async with sent(engine) as statements, SqlUnitOfWork(engine, SQL, EventLog()) as uow:
+        async with (
+            sent(engine) as statements,
+            SqlUnitOfWork(engine, SQL, EVENTS) as uow,
+        ):
             await uow.users.add(UserFactory())  # type: ignore[attr-defined]
             await uow.commit()
         assert statements == ["BEGIN", "INSERT", "COMMIT"]  # no empty transaction after
-        async with sent(engine) as statements, SqlUnitOfWork(engine, SQL, EventLog()) as uow:
+        async with (
+            sent(engine) as statements,
+            SqlUnitOfWork(engine, SQL, EVENTS) as uow,
+        ):
             await uow.users.add(UserFactory())  # type: ignore[attr-defined]
             await uow.commit()
             await uow.users.add(UserFactory())  # type: ignore[attr-defined]

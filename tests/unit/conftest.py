@@ -37,7 +37,7 @@ class InMemory:
         )
 
     def uow(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store, MEMORY, self.events)
+        return MemoryUnitOfWork(self.store, MEMORY, self.events.writer(self.clock))
 
 
 class Accounts(InMemory):

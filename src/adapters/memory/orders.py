@@ -74,10 +74,10 @@ class MemoryOrderRepository(Writes):
 
 class MemoryPaymentRepository(Writes):
     def __init__(
-        self, payments: dict[UUID, Payment], _track: Callable[[Aggregate], None], *, writable: bool
+        self, payments: dict[UUID, Payment], track: Callable[[Aggregate], None], *, writable: bool
     ) -> None:
         super().__init__(writable)
-        self._payments = payments
+        self._payments, self._track = payments, track
 
     async def add(self, payment: Payment) -> None:
         self._check_writable()
@@ -85,23 +85,24 @@ class MemoryPaymentRepository(Writes):
             p.order_id == payment.order_id and p.status in _LIVE for p in self._payments.values()
         ):
             raise PaymentInProgress("Another payment of this order is in progress")
-        self._payments[payment.id] = replace(payment)
+        self._payments[payment.id] = replace(payment, events=[])
 
     async def get(self, payment_id: UUID, *, for_update: bool = False) -> Payment | None:
         stored = self._payments.get(payment_id)
-        return replace(stored) if stored is not None else None
+        return replace(stored, events=[]) if stored is not None else None
 
     async def for_order(self, order_id: UUID, *, for_update: bool = False) -> Sequence[Payment]:
         found = (p for p in self._payments.values() if p.order_id == order_id)
-        return [replace(p) for p in sorted(found, key=lambda p: p.attempt)]
+        return [replace(p, events=[]) for p in sorted(found, key=lambda p: p.attempt)]
 
     async def save(self, payment: Payment) -> None:
         self._check_writable()
-        self._payments[payment.id] = replace(payment)
+        self._payments[payment.id] = replace(payment, events=[])
+        self._track(payment)
 
     async def refunds_due(self, limit: int) -> Sequence[Payment]:
         due = (p for p in self._payments.values() if p.status is PaymentStatus.REFUND_PENDING)
-        return [replace(p) for p in sorted(due, key=lambda p: p.created_at)[:limit]]
+        return [replace(p, events=[]) for p in sorted(due, key=lambda p: p.created_at)[:limit]]
 
     async def pending(self, claimed_before: datetime, limit: int) -> Sequence[Payment]:
         stale = (
@@ -109,10 +110,13 @@ class MemoryPaymentRepository(Writes):
             for p in self._payments.values()
             if p.status is PaymentStatus.PENDING and p.created_at < claimed_before
         )
-        return [replace(p) for p in sorted(stale, key=lambda p: p.created_at)[:limit]]
+        return [replace(p, events=[]) for p in sorted(stale, key=lambda p: p.created_at)[:limit]]
 
     async def every(self) -> Sequence[Payment]:
-        return [replace(p) for p in sorted(self._payments.values(), key=lambda p: p.created_at)]
+        return [
+            replace(p, events=[])
+            for p in sorted(self._payments.values(), key=lambda p: p.created_at)
+        ]
 
 
 # An order has at most one attempt in flight or charge kept (the database's unique index).

@@ -6,13 +6,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from adapters.memory.writes import Repositories
-from application.shared.ports import EventPublisher
+from application.shared.outbox import OutboxWriter
 from domain.shared.aggregate import Aggregate
 
 
 class MemoryStore(defaultdict[str, dict[Any, Any]]):
     """The committed state, a table per repository name, shared by every unit of work
-    built on it."""
+    built on it, and the ``outbox``: its events by id."""
 
     def __init__(self) -> None:
         super().__init__(dict)
@@ -48,18 +48,19 @@ class MemoryReader:
 
 
 class MemoryUnitOfWork(MemoryReader):
-    """Swaps its copy in on commit, so leaving without a commit (an error included)
-    leaves the store as it was."""
+    """Swaps its copy in on commit, with its events added to the outbox, so leaving
+    without a commit (an error included) leaves the store as it was."""
 
     _writable = True
 
     def __init__(
-        self, store: MemoryStore, repositories: Repositories, publisher: EventPublisher
+        self, store: MemoryStore, repositories: Repositories, events: OutboxWriter
     ) -> None:
         super().__init__(store, repositories)
-        self._publisher = publisher
+        self._events = events
 
     async def commit(self) -> None:
+        events = self._events.take(self._seen)
         # Copies: what this block changes after the commit stays uncommitted.
         self._store.update({name: dict(table) for name, table in self._tables.items()})
-        await self._publisher.publish([e for a in self._seen for e in a.pull_events()])
+        self._store["outbox"].update((event.id, event) for event in events)

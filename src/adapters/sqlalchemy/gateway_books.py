@@ -3,7 +3,7 @@ cases never touch (only the gateway adapter writes it), so what the gateway did 
 compared with what the shop recorded, after any crash or restart. Each write is its own
 short transaction, as a real provider's is its own system."""
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,6 +15,8 @@ from adapters.payments.fake import Entry
 from adapters.sqlalchemy.metadata import metadata
 from adapters.sqlalchemy.statements import Statements
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from adapters.system import SystemClock, Uuid7Generator
+from application.shared.outbox import OutboxWriter, PublicEvent
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ServiceUnavailable
 from domain.shared.events import DomainEvent
@@ -84,9 +86,11 @@ class _Entries:
         return [_entry(row) for row in await self._statements.rows(_ENTRIES)]
 
 
-class _Unpublished:
-    async def publish(self, events: Sequence[DomainEvent]) -> None:
-        assert not events, "the books' entries raise no events"
+def _no_events(aggregate: Aggregate, event: DomainEvent) -> Iterable[PublicEvent]:
+    raise AssertionError("the books' entries raise no events")
+
+
+_NO_EVENTS = OutboxWriter(_no_events, Uuid7Generator(), SystemClock())
 
 
 class SqlGatewayBooks:
@@ -114,7 +118,7 @@ class SqlGatewayBooks:
         """A transaction of the books' own; the gateway unreachable, as its port says,
         when its books are."""
         try:
-            async with SqlUnitOfWork(self._engine, {"entries": _Entries}, _Unpublished()) as uow:
+            async with SqlUnitOfWork(self._engine, {"entries": _Entries}, _NO_EVENTS) as uow:
                 yield uow
         except ServiceUnavailable as error:
             raise ServiceUnavailable("The payment gateway does not answer") from error

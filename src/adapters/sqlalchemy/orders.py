@@ -439,8 +439,8 @@ _EVERY_PAYMENT = select(payments).order_by(payments.c.created_at, payments.c.id)
 
 
 class SqlPaymentRepository:
-    def __init__(self, statements: Statements, _track: Callable[[Aggregate], None]) -> None:
-        self._statements = statements
+    def __init__(self, statements: Statements, track: Callable[[Aggregate], None]) -> None:
+        self._statements, self._track = statements, track
 
     async def add(self, payment: Payment) -> None:
         try:
@@ -463,6 +463,7 @@ class SqlPaymentRepository:
         row = _payment_row(payment)
         changes = {name: row[name] for name in ("status", "charge_id", "refund_id", "updated_at")}
         await self._statements.execute(_SAVE_PAYMENT, changes | {"payment_id": payment.id})
+        self._track(payment)
 
     async def refunds_due(self, limit: int) -> Sequence[Payment]:
         return await self._payments(_REFUNDS_DUE, {"limit": limit})

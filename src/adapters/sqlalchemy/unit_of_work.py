@@ -10,9 +10,11 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sqlalchemy import outbox
 from adapters.sqlalchemy.engine import POOL_TIMEOUT_SECONDS
 from adapters.sqlalchemy.statements import Repositories, Statements
-from application.shared.ports import EventPublisher, WriteRefused
+from application.shared.outbox import OutboxWriter
+from application.shared.ports import WriteRefused
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import ServiceUnavailable
 
@@ -133,8 +135,8 @@ class SqlReader:
 class SqlUnitOfWork(SqlReader):
     """One pooled connection and one transaction per ``async with``: it begins at the
     first statement, and whatever is not committed when the block ends is rolled back.
-    After a commit, it publishes the events of every aggregate its repositories handed
-    out or stored."""
+    A commit first appends to the outbox the events of every aggregate its repositories
+    handed out or stored, in the same transaction."""
 
     _transactional = True
 
@@ -142,17 +144,18 @@ class SqlUnitOfWork(SqlReader):
         self,
         engine: AsyncEngine,
         repositories: Repositories,
-        publisher: EventPublisher,
+        events: OutboxWriter,
         turns: asyncio.Semaphore | None = None,
     ) -> None:
         super().__init__(engine, repositories, turns)
-        self._publisher = publisher
+        self._events = events
 
     async def commit(self) -> None:
         if self._statements is None:
             raise RuntimeError("commit() outside 'async with'")
+        if events := self._events.take(self._seen):
+            await outbox.append(self._statements, events)
         await self._statements.commit()
-        await self._publisher.publish([e for a in self._seen for e in a.pull_events()])
 
 
 async def _give_back(statements: Statements, error: BaseException | None) -> None:

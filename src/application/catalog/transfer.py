@@ -206,10 +206,8 @@ def _update(product: Product, row: _Valid, currency: Currency, now: datetime) ->
     the row's; answers whether anything changed (an unchanged product keeps its
     version)."""
     before = (product.name, product.description, product.price, product.is_active)
-    if row.name != product.name:
-        product.rename(row.name, now)
-    if row.description != product.description:
-        product.describe(row.description, now)
+    product.rename(row.name, now)
+    product.describe(row.description, now)
     product.reprice(row.price, currency, now)
     if row.is_active is True:
         product.activate(now)

@@ -1,13 +1,10 @@
 """The ports every bounded context needs: transactions, time, ids, events, rate limits."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
-
-from domain.shared.events import DomainEvent
 
 
 class ReadOnlyUnitOfWork(Protocol):
@@ -28,15 +25,11 @@ class ReadOnlyUnitOfWork(Protocol):
 
 
 class UnitOfWork(ReadOnlyUnitOfWork, Protocol):
-    """One transaction. Leaving ``async with`` without ``commit()`` rolls back. After a
-    commit, it publishes the events of every aggregate its repositories handed out or
-    stored."""
+    """One transaction. Leaving ``async with`` without ``commit()`` rolls back. Its
+    commit writes the events of every aggregate its repositories handed out or stored to
+    the outbox, in the same transaction (``application.shared.outbox``)."""
 
     async def commit(self) -> None: ...
-
-
-class EventPublisher(Protocol):
-    async def publish(self, events: Sequence[DomainEvent]) -> None: ...
 
 
 class Clock(Protocol):

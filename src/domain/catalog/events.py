@@ -12,6 +12,13 @@ class ProductCreated(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ProductDetailsChanged(DomainEvent):
+    """Its name or description, or it is on sale again."""
+
+    product_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
 class ProductRepriced(DomainEvent):
     product_id: UUID
     price: str

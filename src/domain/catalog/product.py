@@ -3,7 +3,13 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.catalog.errors import StockWouldGoNegative
-from domain.catalog.events import ProductArchived, ProductCreated, ProductRepriced, StockAdjusted
+from domain.catalog.events import (
+    ProductArchived,
+    ProductCreated,
+    ProductDetailsChanged,
+    ProductRepriced,
+    StockAdjusted,
+)
 from domain.catalog.sku import Sku
 from domain.catalog.stock import REASON_MAX_LENGTH, MovementKind, StockMovement
 from domain.shared.aggregate import Aggregate
@@ -85,10 +91,16 @@ class Product(Aggregate):
         return product
 
     def rename(self, name: str, now: datetime) -> None:
-        self.name, self.updated_at = clean_name(name), now
+        name = clean_name(name)
+        if name != self.name:
+            self.name, self.updated_at = name, now
+            self.record(ProductDetailsChanged(self.id))
 
     def describe(self, description: str, now: datetime) -> None:
-        self.description, self.updated_at = clean_description(description), now
+        description = clean_description(description)
+        if description != self.description:
+            self.description, self.updated_at = description, now
+            self.record(ProductDetailsChanged(self.id))
 
     def reprice(self, price: Money, store_currency: Currency, now: datetime) -> None:
         price = _check_price(price, store_currency)
@@ -99,6 +111,7 @@ class Product(Aggregate):
     def activate(self, now: datetime) -> None:
         if not self.is_active:
             self.is_active, self.updated_at = True, now
+            self.record(ProductDetailsChanged(self.id))
 
     def archive(self, now: datetime) -> None:
         """Hidden from shoppers; orders keep their snapshot of it."""

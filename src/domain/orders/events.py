@@ -39,3 +39,11 @@ class OrderCancelled(DomainEvent):
     order_id: UUID
     reason: str
     refund_due: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRefunded(DomainEvent):
+    payment_id: UUID
+    order_id: UUID
+    amount: str
+    refund_id: str

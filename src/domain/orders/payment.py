@@ -9,6 +9,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.orders.errors import InvalidTransition, PaymentInProgress
+from domain.orders.events import PaymentRefunded
+from domain.shared.aggregate import Aggregate
 from domain.shared.money import Money
 
 
@@ -42,7 +44,7 @@ _MOVES: dict[PaymentStatus, frozenset[PaymentStatus]] = {
 
 
 @dataclass(eq=False, slots=True)
-class Payment:
+class Payment(Aggregate):
     """One charge attempt on an order, and its refund."""
 
     id: UUID
@@ -92,6 +94,7 @@ class Payment:
     def refunded(self, refund_id: str, now: datetime) -> None:
         self._move(PaymentStatus.REFUNDED, now)
         self.refund_id = refund_id
+        self.record(PaymentRefunded(self.id, self.order_id, self.amount.amount, refund_id))
 
     def _move(self, to: PaymentStatus, now: datetime) -> None:
         if to not in _MOVES.get(self.status, frozenset()):

@@ -1,17 +1,19 @@
-"""What every context shares: settings, time, ids, the database, Redis, events. Each
-context builds its units of work on the core's pools, with its own repositories."""
+"""What every context shares: settings, time, ids, the database, Redis, the outbox's
+writer. Each context builds its units of work on the core's pools, with its own
+repositories."""
 
 import asyncio
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
-from adapters.events import LoggingEventPublisher
 from adapters.sqlalchemy.engine import create_engine
 from adapters.system import SystemClock, Uuid7Generator
 from adapters.throttle import MemoryRateLimiter, RedisRateLimiter
+from application.shared.outbox import OutboxWriter
 from application.shared.ports import Clock, RateLimiter
 from entrypoints.api.pagination import CursorCodec
+from entrypoints.events import PublicEvents
 from entrypoints.settings import Settings
 
 REDIS_TIMEOUT_SECONDS = 2
@@ -56,7 +58,12 @@ class Core(containers.DeclarativeContainer):
     )
     redis = providers.Singleton(redis_client, settings=settings)
     limiter = providers.Singleton(rate_limiter, settings=settings, clock=clock, redis=redis)
-    events = providers.Singleton(LoggingEventPublisher)
+    events = providers.Singleton(
+        OutboxWriter,
+        describe=providers.Singleton(PublicEvents, settings.provided.low_stock_threshold),
+        ids=ids,
+        clock=clock,
+    )
     # Each pool's connections, first come first served (see SqlReader).
     turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)
     read_turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)
