@@ -25,9 +25,7 @@ def upgrade() -> None:
         sa.Column("subject_id", sa.Uuid(), nullable=False),
         sa.Column("subject_version", sa.Integer(), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column(
-            "data", sa.Text().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
-        ),
+        sa.Column("data", sa.Text().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("schema_version", sa.Integer(), nullable=False),
         sa.Column("request_id", sa.String(length=64), nullable=True),
         sa.Column("actor", sa.String(length=64), nullable=True),

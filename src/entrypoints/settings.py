@@ -85,6 +85,22 @@ class Settings(BaseSettings):
     order_sweep_interval: float = Field(30, ge=0, le=3600, description="seconds")
     # A product whose stock falls to this or below raises a stock.low event.
     low_stock_threshold: int = Field(5, ge=0, le=1_000_000)
+    # Events: `emporium serve` relays and delivers them in-process unless this is off
+    # (when separate `emporium worker` processes run, as in production).
+    worker_in_process: bool = True
+    # Seconds an idle worker waits before looking for new events again.
+    worker_poll_interval: float = Field(0.5, gt=0, le=60, description="seconds")
+    # RabbitMQ (amqp:// or amqps://): every event goes to the emporium.events exchange.
+    broker_url: str | None = None
+    # Emails: through this SMTP server; without one, they are written to the log.
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65_535)
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "Emporium <shop@localhost>"
+    # Multiplies every retry wait (1: the real schedule; tests shrink it).
+    delivery_retry_scale: float = Field(1.0, gt=0, le=10)
     # One line per request on the emporium.access logger (uvicorn's own is off).
     access_log: bool = False
 
@@ -131,6 +147,13 @@ class Settings(BaseSettings):
         except ValueError:
             schemes = ", ".join(f"{s}://" for s in REDIS_SCHEMES)
             raise ValueError(f"not a Redis URL (it starts {schemes})") from None
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("amqp", "amqps"):
+            raise ValueError("not a RabbitMQ URL (it starts amqp:// or amqps://)")
         return value
 
     @model_validator(mode="before")

@@ -11,8 +11,9 @@ from domain.shared.aggregate import Aggregate
 
 
 class MemoryStore(defaultdict[str, dict[Any, Any]]):
-    """The committed state, a table per repository name, shared by every unit of work
-    built on it, and the ``outbox``: its events by id."""
+    """The committed state, shared by every unit of work built on it: a table per
+    repository name (or per the ``table`` a repository names), and the ``outbox``: each
+    event by id, with when it was dispatched (None until then)."""
 
     def __init__(self) -> None:
         super().__init__(dict)
@@ -30,10 +31,11 @@ class MemoryReader:
         self._seen: list[Aggregate] = []
 
     async def __aenter__(self) -> Self:
-        self._tables = {name: dict(self._store[name]) for name in self._repositories}
+        tables = {name: getattr(repo, "table", name) for name, repo in self._repositories.items()}
+        self._tables = {table: dict(self._store[table]) for table in tables.values()}
         self._seen = []
         for name, repository in self._repositories.items():
-            table = self._tables[name]
+            table = self._tables[tables[name]]
             setattr(self, name, repository(table, self._seen.append, writable=self._writable))
         return self
 
@@ -63,4 +65,4 @@ class MemoryUnitOfWork(MemoryReader):
         events = self._events.take(self._seen)
         # Copies: what this block changes after the commit stays uncommitted.
         self._store.update({name: dict(table) for name, table in self._tables.items()})
-        self._store["outbox"].update((event.id, event) for event in events)
+        self._store["outbox"].update((event.id, (event, None)) for event in events)

@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 from sqlalchemy import Index
 
-from adapters.sqlalchemy import catalog, gateway_books, orders, outbox, users
+from adapters.sqlalchemy import catalog, gateway_books, notifications, orders, outbox, users
 from adapters.sqlalchemy.metadata import metadata
 
-CONTEXTS = (users, catalog, orders, outbox, gateway_books)
+CONTEXTS = (users, catalog, orders, outbox, notifications, gateway_books)
 
 __all__ = ["metadata", "objects_on"]
 

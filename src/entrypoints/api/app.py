@@ -20,6 +20,7 @@ from entrypoints.api.problems import install_problem_handlers
 from entrypoints.api.routers import auth, health, orders, products, users
 from entrypoints.container import Container, running
 from entrypoints.upkeep import running_upkeep
+from entrypoints.worker import running_worker
 
 logger = logging.getLogger("emporium.api")
 
@@ -36,8 +37,17 @@ def create_app(container: Container) -> FastAPI:
                 "the fake payment gateway serves production (EMPORIUM_PAYMENT_GATEWAY=fake): "
                 "no real money is taken"
             )
-        upkeep = container.orders.upkeep()
-        async with running(container), running_upkeep(upkeep, settings.order_sweep_interval):
+        upkeep, events = container.orders.upkeep(), container.notifications
+        async with (
+            running(container),
+            running_upkeep(upkeep, settings.order_sweep_interval),
+            running_worker(
+                events.relay_events(),
+                events.deliver_due(),
+                settings.worker_poll_interval,
+                enabled=settings.worker_in_process,
+            ),
+        ):
             container.users.hasher()  # its start-up hash is paid here, not by a request
             yield
 

@@ -12,6 +12,7 @@ from dependency_injector import containers, providers
 
 from entrypoints.container.catalog import CatalogContainer
 from entrypoints.container.core import Core
+from entrypoints.container.notifications import NotificationsContainer
 from entrypoints.container.orders import OrdersContainer
 from entrypoints.container.users import UsersContainer
 
@@ -21,11 +22,13 @@ class Container(containers.DeclarativeContainer):
     users = providers.Container(UsersContainer, core=core)
     catalog = providers.Container(CatalogContainer, core=core)
     orders = providers.Container(OrdersContainer, core=core)
+    notifications = providers.Container(NotificationsContainer, core=core)
 
 
 @asynccontextmanager
 async def running(container: Container) -> AsyncIterator[Container]:
-    """The container, with its connections (database pools, Redis) closed after."""
+    """The container, with its connections (database pools, Redis, the broker) closed
+    after."""
     try:
         yield container
     finally:
@@ -34,4 +37,7 @@ async def running(container: Container) -> AsyncIterator[Container]:
         redis = container.core.redis()
         if redis is not None:
             await redis.aclose()
+        broker = container.notifications.broker()
+        if broker is not None:
+            await broker.close()
         container.reset_singletons()

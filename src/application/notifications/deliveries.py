@@ -1,0 +1,128 @@
+"""Working the deliveries: each due one is leased, sent outside any transaction, and its
+outcome written back if the lease still holds; a worker killed mid-send leaves its
+leases to run out, and another worker takes the deliveries over (at least once)."""
+
+import asyncio
+import json
+import random
+from collections.abc import Callable
+from uuid import UUID
+
+from application.notifications.commands import ListDeliveries, Redeliver
+from application.notifications.ports import DeliveryQuery, Email, SendFailed
+from application.notifications.shared import EMAIL_TEMPLATES, Notifications
+from application.shared.outbox import OutboxEvent
+from domain.notifications import Channel, Delivery
+from domain.shared.errors import NotFound
+
+# A retry waits up to 10% longer than its schedule says, so that many deliveries that
+# failed together do not all come back at once.
+JITTER = 0.1
+
+
+class DeliverDueHandler:
+    def __init__(
+        self, notifications: Notifications, jitter: Callable[[], float] = random.random
+    ) -> None:
+        self._n, self._jitter = notifications, jitter
+
+    async def __call__(self, limit: int = 50) -> int:
+        """Attempts up to ``limit`` due deliveries at once; answers how many. Every
+        attempt is written back before it returns, whatever became of the others."""
+        n = self._n
+        lease, now = n.ids.new_id(), n.clock.now()
+        async with n.uow() as uow:
+            due = await uow.deliveries.claim_due(now, lease, now + n.lease, limit)
+            if not due:
+                return 0
+            events = await uow.outbox.get_many(list({d.event_id for d in due}))
+            await uow.commit()
+        by_id = {event.id: event for event in events}
+        outcomes = await asyncio.gather(
+            *(self._attempt(d, by_id[d.event_id], lease) for d in due), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):  # left to its lease: tried again after
+                raise outcome
+        return len(due)
+
+    async def _attempt(self, delivery: Delivery, event: OutboxEvent, lease: UUID) -> None:
+        n = self._n
+        try:
+            status = await self._send(delivery, event)
+        except SendFailed as failure:
+            schedule = n.broker_retries if delivery.channel is Channel.BROKER else n.retries
+            delivery.failed(
+                n.clock.now(),
+                failure.error,
+                schedule,
+                status=failure.status,
+                retry_after=failure.retry_after,
+                jitter=self._jitter() * JITTER,
+            )
+        except _NoRecipient as nobody:
+            delivery.abandon(n.clock.now(), str(nobody))
+        else:
+            delivery.succeeded(n.clock.now(), status)
+        async with n.uow() as uow:
+            if await uow.deliveries.save(delivery, lease):
+                await uow.commit()
+
+    async def _send(self, delivery: Delivery, event: OutboxEvent) -> int | None:
+        n = self._n
+        match delivery.channel:
+            case Channel.BROKER:
+                if n.broker is None:
+                    raise SendFailed("no broker is configured (EMPORIUM_BROKER_URL)")
+                await n.broker.publish(event)
+            case Channel.EMAIL:
+                await n.mailer.send(await self._email(delivery, event))
+        return None
+
+    async def _email(self, delivery: Delivery, event: OutboxEvent) -> Email:
+        data = json.loads(event.data)
+        user_id = UUID(data["customer_id"]) if "customer_id" in data else event.subject_id
+        async with self._n.read_uow() as uow:
+            recipient = await uow.recipients.get(user_id)
+        if recipient is None:
+            raise _NoRecipient("the account is closed or unknown")
+        return Email(
+            template=EMAIL_TEMPLATES[event.type],
+            to=recipient,
+            data=data,
+            message_id=f"<{delivery.id}@emporium>",
+        )
+
+
+class _NoRecipient(Exception):
+    pass
+
+
+class ListDeliveriesHandler:
+    def __init__(self, notifications: Notifications) -> None:
+        self._n = notifications
+
+    async def __call__(self, cmd: ListDeliveries) -> list[Delivery]:
+        cmd.actor.require_admin("read deliveries")
+        query = DeliveryQuery(cmd.channel, cmd.target, cmd.status, cmd.limit)
+        async with self._n.read_uow() as uow:
+            return list(await uow.deliveries.list(query))
+
+
+class RedeliverHandler:
+    """An operator's retry of one delivery, from a fresh schedule."""
+
+    def __init__(self, notifications: Notifications) -> None:
+        self._n = notifications
+
+    async def __call__(self, cmd: Redeliver) -> Delivery:
+        cmd.actor.require_admin("redeliver")
+        n = self._n
+        async with n.uow() as uow:
+            delivery = await uow.deliveries.get(cmd.delivery_id)
+            if delivery is None:
+                raise NotFound(f"No delivery {cmd.delivery_id}")
+            delivery.redeliver(n.clock.now())
+            await uow.deliveries.save(delivery, None)
+            await uow.commit()
+        return delivery

@@ -1,0 +1,3 @@
+from domain.notifications.delivery import Channel, Delivery, DeliveryStatus, RetrySchedule
+
+__all__ = ["Channel", "Delivery", "DeliveryStatus", "RetrySchedule"]
