@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import aio_pika
 import pytest
 from redis import Redis as SyncRedis
 from sqlalchemy import make_url, text
@@ -23,6 +24,7 @@ from adapters.sqlalchemy.engine import create_engine
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://root@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def sqlite_url(path: Path) -> str:
@@ -122,4 +124,22 @@ def redis_url() -> str:
         if _required("EMPORIUM_TEST_REDIS_URL"):
             pytest.fail(message)
         pytest.skip(message + " (set EMPORIUM_TEST_REDIS_URL to require it)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    url = os.environ.get("EMPORIUM_TEST_RABBITMQ_URL") or DEFAULT_RABBITMQ_URL
+
+    async def connect() -> None:
+        connection = await aio_pika.connect(url, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(connect())
+    except Exception as error:
+        message = f"RabbitMQ at {url} does not answer: {error!r}"
+        if _required("EMPORIUM_TEST_RABBITMQ_URL"):
+            pytest.fail(message)
+        pytest.skip(message + " (set EMPORIUM_TEST_RABBITMQ_URL to require it)")
     return url

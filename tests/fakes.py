@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from adapters.system import SystemClock, Uuid7Generator
-from application.shared.outbox import OutboxWriter, PublicEvent
+from application.notifications.ports import Email, SendFailed
+from application.shared.outbox import OutboxEvent, OutboxWriter, PublicEvent
 from application.shared.ports import Clock
 from domain.shared.aggregate import Aggregate
 from domain.shared.events import DomainEvent
@@ -41,11 +42,43 @@ class EventLog:
 
     def __init__(self) -> None:
         self.published: list[DomainEvent] = []
+        self.failing = False  # a commit whose outbox cannot be written
         self._public = PublicEvents(low_stock=5)
 
     def __call__(self, aggregate: Aggregate, event: DomainEvent) -> Iterable[PublicEvent]:
+        if self.failing:
+            raise RuntimeError("the outbox cannot be written")
         self.published.append(event)
         return self._public(aggregate, event)
 
     def writer(self, clock: Clock | None = None) -> OutboxWriter:
         return OutboxWriter(self, Uuid7Generator(), clock or SystemClock())
+
+
+class Receiver:
+    """A broker and a mailer that keep what they are sent, and fail the next
+    ``failures`` attempts as a server that is down would."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.events: list[OutboxEvent] = []
+        self.emails: list[Email] = []
+        self.failures = failures
+
+    async def publish(self, event: OutboxEvent) -> None:
+        self._maybe_fail()
+        self.events.append(event)
+
+    async def send(self, email: Email) -> None:
+        self._maybe_fail()
+        self.emails.append(email)
+
+    async def ping(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    def _maybe_fail(self) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise SendFailed("the server is down", status=503)

@@ -17,7 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    and_,
     bindparam,
     exists,
     func,
@@ -117,14 +116,13 @@ def _events_page(by_type: bool, since: bool) -> Select[Any]:
 
 
 def _event(row: Mapping[Any, Any]) -> OutboxEvent:
-    data = row["data"]
     return OutboxEvent(
         id=row["id"],
         type=row["type"],
         subject_id=row["subject_id"],
         subject_version=row["subject_version"],
         occurred_at=row["occurred_at"],
-        data=data if isinstance(data, str) else data.decode(),
+        data=row["data"],
         schema_version=row["schema_version"],
         request_id=row["request_id"],
         actor=row["actor"],
@@ -217,7 +215,7 @@ def _deliveries_page(channel: bool, target: bool, status: bool) -> Select[Any]:
         conditions.append(deliveries.c.status == bindparam("status"))
     return (
         select(deliveries)
-        .where(and_(*conditions))
+        .where(*conditions)
         .order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc())
         .limit(bindparam("limit"))
     )

@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Column, Index, Integer, String, Table, Text, Uuid, insert, text
-from sqlalchemy.dialects import postgresql
 
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.statements import Statements
@@ -21,10 +20,11 @@ outbox = Table(
     Column("subject_id", Uuid, nullable=False),
     Column("subject_version", Integer, nullable=True),
     Column("occurred_at", UtcDateTime, nullable=False),
-    # JSON text on SQLite; JSONB on PostgreSQL, for operators' queries into payloads.
-    Column("data", Text().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+    # The snapshot as JSON text, kept byte for byte as receivers get it (``data::jsonb``
+    # queries it on PostgreSQL).
+    Column("data", Text, nullable=False),
     Column("schema_version", Integer, nullable=False),
-    Column("request_id", String(64), nullable=True),
+    Column("request_id", String(128), nullable=True),
     Column("actor", String(64), nullable=True),
     Column("dispatched_at", UtcDateTime, nullable=True),
     # The relay's queue: what is still to fan out, oldest first.

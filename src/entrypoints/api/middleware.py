@@ -11,6 +11,7 @@ import secrets
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from application.shared.outbox import Origin, origin
 from entrypoints.api import liveness
 from entrypoints.api.problems import problem_response
 
@@ -40,6 +41,7 @@ class EdgeMiddleware:
         sent = (_header(scope, b"x-request-id") or b"").decode("latin-1")
         request_id = sent if _SANE_REQUEST_ID.match(sent) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
+        origin.set(Origin(request_id=request_id))  # for the outbox's audit trail
         id_header = (b"x-request-id", request_id.encode())
         # HEAD is answered as GET without the body (the headers, Content-Length included,
         # are the GET's): FastAPI's routes answer only the methods they declare.

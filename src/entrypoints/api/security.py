@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from application.shared.actor import Actor
+from application.shared.outbox import Origin, origin
 from application.users.commands import Authorize
 from application.users.errors import NotAuthenticated
 from application.users.sessions import AuthorizeHandler
@@ -44,7 +45,9 @@ async def _authorize(request: Request, token: str) -> User:
     grows with each dependency a route declares."""
     container: Container = request.app.state.container
     authorize: AuthorizeHandler = container.users.authorize()
-    return await authorize(Authorize(token))
+    user = await authorize(Authorize(token))
+    origin.set(Origin(request_id=request.state.request_id, actor=str(user.id)))
+    return user
 
 
 def _actor(user: User) -> Actor:

@@ -127,12 +127,14 @@ def print_items(
 def run(work: Callable[["Container"], Awaitable[T]], *, audit: bool = True) -> T:
     """Runs one piece of work with the container's connections open, and (unless
     ``audit`` is off) its audit events on stderr."""
+    from application.shared.outbox import Origin, origin
     from entrypoints.container import Container, running
     from entrypoints.logs import configure_cli_logging
 
     container = Container()
     container.core.settings.override(settings())
     configure_cli_logging(audit=audit)
+    origin.set(Origin(actor="operator"))  # the audit trail's "who" for what it changes
 
     async def main() -> T:
         async with running(container):

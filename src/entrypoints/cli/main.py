@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli import db, orders, payments, products, seed, users
+from entrypoints.cli import db, events, orders, payments, products, seed, users
 from entrypoints.cli.common import reported, settings
 
 app = typer.Typer(help="Emporium admin CLI.", no_args_is_help=True)
@@ -15,6 +15,9 @@ app.add_typer(products.app, name="products")
 app.add_typer(orders.app, name="orders")
 app.add_typer(payments.app, name="payments")
 app.add_typer(seed.app, name="seed")
+app.add_typer(events.events_app, name="events")
+app.add_typer(events.outbox_app, name="outbox")
+app.command()(events.worker)
 
 
 @app.command()

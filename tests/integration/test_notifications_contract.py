@@ -1,0 +1,296 @@
+"""The outbox and its deliveries, one contract on memory, SQLite and PostgreSQL: an event
+exists if and only if its change committed; the relay fans it out once; deliveries are
+retried on their schedule, in each subject's order, and a worker's lease that runs out
+is taken over."""
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters.system import Uuid7Generator
+from application.notifications.deliveries import DeliverDueHandler
+from application.notifications.ports import DeliveryQuery, EventQuery
+from application.notifications.relay import RelayEventsHandler
+from application.notifications.shared import Notifications
+from application.shared.outbox import Origin, OutboxEvent, origin
+from domain.notifications import Channel, DeliveryStatus
+from domain.users import Email, User
+from domain.users.events import PasswordChanged
+from tests.fakes import EventLog, FakeClock, Receiver
+from tests.integration.conftest import MakeUow
+
+
+class Boom(Exception):
+    pass
+
+
+class Audit:
+    def __init__(self) -> None:
+        self.events: list[OutboxEvent] = []
+
+    def record(self, events: list[OutboxEvent]) -> None:
+        self.events.extend(events)
+
+
+def registered(email: str = "ada@example.com") -> User:
+    return User.register(
+        id=Uuid7Generator().new_id(),
+        email=Email(email),
+        full_name="Ada Lovelace",
+        password_hash="h",
+        now=datetime.now(UTC),
+    )
+
+
+async def outbox(make_uow: MakeUow) -> list[OutboxEvent]:
+    async with make_uow(read_only=True) as uow:
+        return list(await uow.outbox.list(EventQuery(limit=1000)))  # type: ignore[attr-defined]
+
+
+async def change_password(make_uow: MakeUow, user: User) -> None:
+    async with make_uow() as uow:
+        found = await uow.users.get(user.id, for_update=True)
+        assert found is not None
+        found.record(PasswordChanged(found.id))
+        await uow.users.save(found)
+        await uow.commit()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def receiver() -> Receiver:
+    return Receiver()
+
+
+@pytest.fixture
+def notifications(make_uow: MakeUow, clock: FakeClock, receiver: Receiver) -> Notifications:
+    return Notifications(
+        uow=make_uow,  # type: ignore[arg-type]
+        read_uow=lambda: make_uow(read_only=True),  # type: ignore[arg-type, return-value]
+        ids=Uuid7Generator(),
+        clock=clock,
+        mailer=receiver,
+        broker=receiver,
+    )
+
+
+@pytest.fixture
+def relay(notifications: Notifications) -> RelayEventsHandler:
+    return RelayEventsHandler(notifications, Audit())
+
+
+@pytest.fixture
+def deliver(notifications: Notifications) -> DeliverDueHandler:
+    return DeliverDueHandler(notifications, jitter=lambda: 0.0)
+
+
+async def test_an_event_is_written_if_and_only_if_its_change_commits(make_uow: MakeUow) -> None:
+    user = registered()
+    with pytest.raises(Boom):
+        async with make_uow() as uow:
+            await uow.users.add(user)
+            raise Boom  # before the commit
+    assert await outbox(make_uow) == []
+
+    user = registered()
+    token = origin.set(Origin(request_id="req-1", actor="operator"))
+    try:
+        with pytest.raises(Boom):
+            async with make_uow() as uow:
+                await uow.users.add(user)
+                await uow.commit()
+                raise Boom  # after the commit
+    finally:
+        origin.reset(token)
+
+    [event] = await outbox(make_uow)
+    assert (event.type, event.subject_id, event.subject_version) == (
+        "user.registered",
+        user.id,
+        1,
+    )
+    assert (event.request_id, event.actor, event.schema_version) == ("req-1", "operator", 1)
+    data = json.loads(event.data)
+    assert data["email"] == "ada@example.com" and "password_hash" not in data
+    async with make_uow(read_only=True) as uow:
+        assert await uow.users.get(user.id) is not None
+
+
+async def test_a_commit_whose_outbox_cannot_be_written_keeps_nothing(
+    make_uow: MakeUow, events: EventLog
+) -> None:
+    user = registered()
+    events.failing = True
+    with pytest.raises(RuntimeError, match="outbox"):
+        async with make_uow() as uow:
+            await uow.users.add(user)
+            await uow.commit()
+    events.failing = False
+    assert await outbox(make_uow) == []
+    async with make_uow(read_only=True) as uow:
+        assert await uow.users.get(user.id) is None
+
+
+async def test_the_relay_fans_each_event_out_once(
+    make_uow: MakeUow, relay: RelayEventsHandler
+) -> None:
+    user = registered()
+    async with make_uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    await change_password(make_uow, user)
+
+    assert await relay() == 2
+    assert await relay() == 0  # dispatched: never again
+
+    async with make_uow(read_only=True) as uow:
+        deliveries = await uow.deliveries.list(DeliveryQuery())  # type: ignore[attr-defined]
+        waiting, oldest = await uow.outbox.undispatched()  # type: ignore[attr-defined]
+    assert sorted((d.channel, d.dedupe_key.split(":")[1]) for d in deliveries) == sorted(
+        [(Channel.BROKER, str(e.id)) for e in await outbox(make_uow)]
+        + [(Channel.EMAIL, "password_changed")]
+    )
+    assert (waiting, oldest) == (0, None)
+
+
+async def test_every_event_reaches_the_broker_and_an_email_goes_once_per_kind(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    receiver: Receiver,
+) -> None:
+    user = registered()
+    async with make_uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    await change_password(make_uow, user)
+    await change_password(make_uow, user)  # a second change: its email is the same one
+
+    await relay()
+    while await deliver():
+        pass
+
+    assert sorted(e.id for e in receiver.events) == sorted(e.id for e in await outbox(make_uow))
+    [email] = receiver.emails
+    assert (email.template, email.to.email, email.to.name) == (
+        "password_changed",
+        "ada@example.com",
+        "Ada Lovelace",
+    )
+
+
+async def test_a_failed_attempt_is_retried_after_its_wait_then_arrives(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    receiver: Receiver,
+    clock: FakeClock,
+    notifications: Notifications,
+) -> None:
+    notifications.broker = None  # email only
+    user = registered()
+    async with make_uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    await change_password(make_uow, user)
+    await relay()
+    receiver.failures = 2
+
+    assert await deliver() == 1  # fails: the next try is 5 s later
+    assert await deliver() == 0
+    clock.advance(5)
+    assert await deliver() == 1  # fails again: 5 min later
+    clock.advance(299)
+    assert await deliver() == 0
+    clock.advance(1)
+    assert await deliver() == 1
+    async with make_uow(read_only=True) as uow:
+        [delivery] = await uow.deliveries.list(DeliveryQuery())  # type: ignore[attr-defined]
+    assert (delivery.status, delivery.attempts, delivery.last_status) == (
+        DeliveryStatus.DELIVERED,
+        3,
+        None,
+    )
+    assert len(receiver.emails) == 1
+
+
+async def test_a_subjects_events_arrive_in_order_even_when_the_first_is_retried(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    user = registered()
+    async with make_uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    for _ in range(3):
+        await change_password(make_uow, user)
+    await relay()
+    receiver.failures = 1
+
+    await deliver()  # the first broker delivery fails; the email goes
+    assert receiver.events == []
+    clock.advance(1)
+    while await deliver():
+        pass
+    expected = sorted(await outbox(make_uow), key=lambda e: e.id)
+    assert receiver.events == expected
+
+
+async def test_a_lease_that_runs_out_is_taken_over_and_the_late_outcome_dropped(
+    make_uow: MakeUow, relay: RelayEventsHandler, clock: FakeClock
+) -> None:
+    async with make_uow() as uow:
+        await uow.users.add(registered())
+        await uow.commit()
+    await relay()
+    now = clock.now()
+    first, second = Uuid7Generator().new_id(), Uuid7Generator().new_id()
+
+    async with make_uow() as uow:
+        [claimed] = await uow.deliveries.claim_due(now, first, now + timedelta(seconds=60), 10)  # type: ignore[attr-defined]
+        await uow.commit()
+    async with make_uow() as uow:  # its worker died: nobody else takes it before the lease ends
+        assert await uow.deliveries.claim_due(now, second, now + timedelta(seconds=60), 10) == []  # type: ignore[attr-defined]
+        later = now + timedelta(seconds=61)
+        [taken] = await uow.deliveries.claim_due(later, second, later + timedelta(seconds=60), 10)  # type: ignore[attr-defined]
+        await uow.commit()
+    assert taken.id == claimed.id
+
+    claimed.succeeded(now)
+    taken.succeeded(later)
+    async with make_uow() as uow:
+        assert await uow.deliveries.save(claimed, first) is False  # type: ignore[attr-defined]
+        assert await uow.deliveries.save(taken, second) is True  # type: ignore[attr-defined]
+        await uow.commit()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_racing_relays_and_workers_fan_out_and_send_each_event_once(
+    make_uow: MakeUow,
+    notifications: Notifications,
+    receiver: Receiver,
+) -> None:
+    async with make_uow() as uow:
+        for n in range(60):
+            await uow.users.add(registered(f"u{n}@example.com"))
+        await uow.commit()
+    relays = [RelayEventsHandler(notifications, Audit()) for _ in range(4)]
+    workers = [DeliverDueHandler(notifications) for _ in range(4)]
+
+    while sum(await asyncio.gather(*(r(limit=7) for r in relays))):
+        pass
+    while sum(await asyncio.gather(*(w(limit=5) for w in workers))):
+        pass
+
+    published = [e.id for e in receiver.events]
+    assert len(published) == len(set(published)) == 60
