@@ -1,12 +1,16 @@
 """Real protocol peers for the tests: an SMTP server that keeps what it receives
-(aiosmtpd), and a TCP relay in front of a real server that a test can switch off and on
-(an outage, without stopping the shared server)."""
+(aiosmtpd), an HTTP server that receives webhooks, and a TCP relay in front of a real
+server that a test can switch off and on (an outage, without stopping the shared
+server)."""
 
 import asyncio
 import contextlib
 import email
 import email.policy
+import http.server
+import json
 import socket
+import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -79,3 +83,44 @@ class Relay:
             sink.close()
 
         await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+
+class WebhookReceiver:
+    """A real HTTP server (a thread) that keeps every request it gets: answers the next
+    of ``answers`` (a status, or a status and headers), then 200 once they run out."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.answers: list[int | tuple[int, dict[str, str]]] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                receiver.requests.append((self.path, dict(self.headers.items()), body))
+                answer = receiver.answers.pop(0) if receiver.answers else 200
+                status, headers = answer if isinstance(answer, tuple) else (answer, {})
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hooks"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "WebhookReceiver":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, _, body in self.requests]

@@ -9,6 +9,7 @@ from uuid import UUID
 import orjson
 
 from domain.catalog import Product, StockMovement
+from domain.notifications import Delivery, WebhookEndpoint
 from domain.orders import Order
 from domain.shared.money import Money
 from domain.users import User
@@ -111,3 +112,33 @@ def order_document(order: Order) -> dict[str, Any]:
 
 def order_json(order: Order) -> bytes:
     return to_json(order_document(order))
+
+
+def webhook_document(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """A webhook endpoint as admins see it (the API's ``WebhookOut``): never its secret,
+    which is shown once, at creation."""
+    return {
+        "id": str(endpoint.id),
+        "url": endpoint.url,
+        "event_types": sorted(endpoint.event_types),
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+        "failures_in_a_row": endpoint.failures_in_a_row,
+        "created_at": endpoint.created_at,
+        "updated_at": endpoint.updated_at,
+    }
+
+
+def delivery_document(delivery: Delivery) -> dict[str, Any]:
+    """One event on its way to one place (the API's ``DeliveryOut``)."""
+    return {
+        "id": str(delivery.id),
+        "event_id": str(delivery.event_id),
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "last_status_code": delivery.last_status,
+        "last_error": delivery.last_error,
+        "next_attempt_at": delivery.next_attempt_at if delivery.status.value == "pending" else None,
+        "created_at": delivery.created_at,
+        "delivered_at": delivery.delivered_at,
+    }

@@ -14,6 +14,8 @@ from domain.catalog.events import (
     ProductRepriced,
     StockAdjusted,
 )
+from domain.notifications import WebhookEndpoint
+from domain.notifications.events import WebhookDisabled
 from domain.orders import Order, Payment
 from domain.orders.events import (
     OrderCancelled,
@@ -40,6 +42,7 @@ from entrypoints.documents import (
     product_document,
     to_json,
     user_document,
+    webhook_document,
 )
 
 _TYPES: dict[type[DomainEvent], str] = {
@@ -59,6 +62,7 @@ _TYPES: dict[type[DomainEvent], str] = {
     RoleChanged: "user.updated",
     UserActivated: "user.updated",
     UserDeactivated: "user.updated",
+    WebhookDisabled: "webhook.disabled",
 }
 
 EVENT_TYPES = frozenset(_TYPES.values()) | {"stock.low"}
@@ -106,6 +110,9 @@ def _public(kind: str, aggregate: Aggregate) -> PublicEvent:
             return PublicEvent(kind, product.id, product.version, _json(product_document(product)))
         case User() as user:
             return PublicEvent(kind, user.id, user.version, _json(user_document(user)))
+        case WebhookEndpoint() as endpoint:
+            document = webhook_document(endpoint)
+            return PublicEvent(kind, endpoint.id, endpoint.version, _json(document))
     raise TypeError(f"no public events for {type(aggregate).__name__}")
 
 

@@ -99,19 +99,22 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     mail_from: str = "Emporium <shop@localhost>"
+    # Webhooks go to public addresses only; these networks (comma-separated) are allowed
+    # besides, e.g. "10.0.0.0/8" for receivers on the shop's own network.
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = []
     # Multiplies every retry wait (1: the real schedule; tests shrink it).
     delivery_retry_scale: float = Field(1.0, gt=0, le=10)
     # One line per request on the emporium.access logger (uvicorn's own is off).
     access_log: bool = False
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "webhook_allowed_networks", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "webhook_allowed_networks")
     @classmethod
     def _addresses_or_networks(cls, value: list[str]) -> list[str]:
         for item in value:

@@ -165,20 +165,30 @@ def test_an_unreachable_database_is_explained(
         assert result.exit_code == 1 and "database" in result.stderr, result.output
 
 
-def test_cli_actions_are_audited_as_json_lines_on_stderr(runner: CliRunner) -> None:
-    created = emporium(
+def test_cli_actions_are_in_the_audit_trail_the_worker_writes(runner: CliRunner) -> None:
+    emporium(
         runner, "users", "create-admin", "--email", "boss@example.com", "--password", "s3cret-pass"
     )
     emporium(
         runner, "users", "create-admin", "--email", "help@example.com", "--password", "s3cret-pass"
     )
-    demoted = emporium(runner, "users", "set-role", "help@example.com", "customer")
-    events = [
-        json.loads(line)
-        for result in (created, demoted)
-        for line in result.stderr.splitlines()
-        if line.startswith("{")
+    emporium(runner, "users", "set-role", "help@example.com", "customer")
+
+    listed = emporium(runner, "events", "list", "--json")
+    events = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [e["type"] for e in events] == ["user.updated", "user.registered", "user.registered"]
+    assert {e["actor"] for e in events} == {"operator"}
+    assert events[0]["data"]["email"] == "help@example.com"
+    assert events[0]["data"]["role"] == "customer"
+
+    worked = emporium(runner, "worker", "--once")
+    assert worked.exit_code == 0, worked.stderr
+    audit = [json.loads(line) for line in worked.stderr.splitlines() if line.startswith("{")]
+    assert [(a["type"], a["actor"]) for a in audit] == [
+        ("user.registered", "operator"),
+        ("user.registered", "operator"),
+        ("user.updated", "operator"),
     ]
-    assert [e["event"] for e in events] == ["UserRegistered", "RoleChanged"]
-    assert events[1]["role"] == "customer"
-    assert "s3cret-pass" not in created.stderr
+    assert "s3cret-pass" not in listed.stdout + worked.stderr
+    status = emporium(runner, "outbox", "status")
+    assert "undispatched events\t0" in status.stdout

@@ -14,11 +14,13 @@ from aio_pika.abc import AbstractQueue
 
 from adapters.broker import RabbitBroker
 from adapters.system import Uuid7Generator
+from adapters.webhooks import HttpWebhookClient
 from application.notifications.deliveries import DeliverDueHandler
 from application.notifications.ports import SendFailed
 from application.notifications.relay import EXCHANGE, RelayEventsHandler
 from application.notifications.shared import Notifications
 from application.shared.outbox import OutboxEvent
+from entrypoints.events import EVENT_TYPES
 from tests.fakes import FakeClock, Receiver
 from tests.integration.test_notifications_contract import Audit, outbox, registered
 from tests.peers import Relay
@@ -122,6 +124,8 @@ async def test_every_event_reaches_the_queue_once_across_an_outage(
         clock=clock,
         mailer=Receiver(),
         broker=broker,
+        webhooks=HttpWebhookClient(https_only=True),
+        event_types=EVENT_TYPES,
     )
     fan_out, deliver = RelayEventsHandler(notifications, Audit()), DeliverDueHandler(notifications)
     async with make_uow() as uow:

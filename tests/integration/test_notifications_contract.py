@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapters.system import Uuid7Generator
+from adapters.webhooks import HttpWebhookClient
 from application.notifications.deliveries import DeliverDueHandler
 from application.notifications.ports import DeliveryQuery, EventQuery
 from application.notifications.relay import RelayEventsHandler
@@ -18,6 +19,7 @@ from application.shared.outbox import Origin, OutboxEvent, origin
 from domain.notifications import Channel, DeliveryStatus
 from domain.users import Email, User
 from domain.users.events import PasswordChanged
+from entrypoints.events import EVENT_TYPES
 from tests.fakes import EventLog, FakeClock, Receiver
 from tests.integration.conftest import MakeUow
 
@@ -77,6 +79,8 @@ def notifications(make_uow: MakeUow, clock: FakeClock, receiver: Receiver) -> No
         clock=clock,
         mailer=receiver,
         broker=receiver,
+        webhooks=HttpWebhookClient(https_only=False, allowed_networks=["127.0.0.0/8"]),
+        event_types=EVENT_TYPES,
     )
 
 

@@ -21,6 +21,7 @@ SUBJECTS = {
     "order_delivered": "Your order was delivered",
     "order_cancelled": "Your order was cancelled",
     "password_changed": "Your password was changed",
+    "webhook_disabled": "A webhook endpoint was disabled",
 }
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF "}

@@ -11,8 +11,9 @@ from uuid import UUID
 from adapters.memory.writes import Repositories, Writes
 from application.notifications.ports import DeliveryQuery, EventQuery, Recipient
 from application.shared.outbox import OutboxEvent
-from domain.notifications import Channel, Delivery, DeliveryStatus
+from domain.notifications import Channel, Delivery, DeliveryStatus, WebhookEndpoint
 from domain.shared.aggregate import Aggregate
+from domain.shared.errors import ConcurrentUpdate
 from domain.users import User
 
 # An outbox row: the event, and when it was dispatched (None until then).
@@ -147,9 +148,55 @@ class MemoryRecipientRepository:
             return None
         return Recipient(user.email.value, user.full_name)
 
+    async def admins(self) -> Sequence[UUID]:
+        admins = (u for u in self._users.values() if u.is_active_admin)
+        return [u.id for u in sorted(admins, key=lambda u: u.created_at)]
+
+
+class MemoryWebhookRepository(Writes):
+    def __init__(
+        self,
+        endpoints: dict[UUID, WebhookEndpoint],
+        track: Callable[[Aggregate], None],
+        *,
+        writable: bool,
+    ) -> None:
+        super().__init__(writable)
+        self._endpoints, self._track = endpoints, track
+
+    async def add(self, endpoint: WebhookEndpoint) -> None:
+        self._check_writable()
+        self._endpoints[endpoint.id] = replace(endpoint, events=[])
+        self._track(endpoint)
+
+    async def get(self, endpoint_id: UUID, *, for_update: bool = False) -> WebhookEndpoint | None:
+        stored = self._endpoints.get(endpoint_id)
+        return replace(stored, events=[]) if stored is not None else None
+
+    async def list(self) -> Sequence[WebhookEndpoint]:
+        every = sorted(self._endpoints.values(), key=lambda e: (e.created_at, e.id))
+        return [replace(e, events=[]) for e in every]
+
+    async def enabled(self) -> Sequence[WebhookEndpoint]:
+        return [e for e in await self.list() if e.enabled]
+
+    async def save(self, endpoint: WebhookEndpoint) -> None:
+        self._check_writable()
+        stored = self._endpoints.get(endpoint.id)
+        if stored is None or stored.version != endpoint.version:
+            raise ConcurrentUpdate("The webhook endpoint changed meanwhile; try again")
+        endpoint.version += 1
+        self._endpoints[endpoint.id] = replace(endpoint, events=[])
+        self._track(endpoint)
+
+    async def delete(self, endpoint_id: UUID) -> bool:
+        self._check_writable()
+        return self._endpoints.pop(endpoint_id, None) is not None
+
 
 REPOSITORIES: Repositories = {
     "outbox": MemoryOutboxRepository,
     "deliveries": MemoryDeliveryRepository,
     "recipients": MemoryRecipientRepository,
+    "webhooks": MemoryWebhookRepository,
 }

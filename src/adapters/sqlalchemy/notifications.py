@@ -1,5 +1,6 @@
-"""The notifications context in SQL: the deliveries table, and the repositories of the
-outbox, the deliveries and the addresses emails go to."""
+"""The notifications context in SQL: its tables (deliveries, webhook endpoints), and the
+repositories of the outbox, the deliveries, the addresses emails go to and the webhook
+endpoints."""
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -8,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     ColumnElement,
@@ -18,8 +20,10 @@ from sqlalchemy import (
     Table,
     Uuid,
     bindparam,
+    delete,
     exists,
     func,
+    insert,
     or_,
     select,
     text,
@@ -31,10 +35,12 @@ from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.outbox import outbox
 from adapters.sqlalchemy.statements import Repositories, Statements, one_of
 from adapters.sqlalchemy.users import users
+from adapters.sqlalchemy.versions import save_versioned
 from application.notifications.ports import DeliveryQuery, EventQuery, Recipient
 from application.shared.outbox import OutboxEvent
-from domain.notifications import Channel, Delivery, DeliveryStatus
+from domain.notifications import Channel, Delivery, DeliveryStatus, WebhookEndpoint
 from domain.shared.aggregate import Aggregate
+from domain.users import Role
 
 _PENDING = text("status = 'pending'")
 
@@ -71,6 +77,25 @@ deliveries = Table(
         sqlite_where=_PENDING,
     ),
     Index(None, "target", "created_at"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("url", String(2000), nullable=False),
+    # Sorted, comma-separated ("*": every type).
+    Column("event_types", String(2000), nullable=False),
+    Column("description", String(500), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    # Kept as they are: the HMAC needs them (the database's access is the guard).
+    Column("secret", String(100), nullable=False),
+    Column("previous_secret", String(100), nullable=True),
+    Column("previous_secret_until", UtcDateTime, nullable=True),
+    Column("failures_in_a_row", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
 )
 
 # --- the outbox
@@ -307,6 +332,11 @@ class SqlDeliveryRepository:
 _RECIPIENT = select(users.c.email, users.c.full_name).where(
     users.c.id == bindparam("user_id"), users.c.is_active
 )
+_ADMINS = (
+    select(users.c.id)
+    .where(users.c.role == Role.ADMIN.value, users.c.is_active)
+    .order_by(users.c.created_at)
+)
 
 
 class SqlRecipientRepository:
@@ -317,9 +347,106 @@ class SqlRecipientRepository:
         row = await self._statements.row(_RECIPIENT, {"user_id": user_id})
         return Recipient(row["email"], row["full_name"]) if row is not None else None
 
+    async def admins(self) -> Sequence[UUID]:
+        return [row["id"] for row in await self._statements.rows(_ADMINS)]
+
+
+# --- the webhook endpoints
+
+_INSERT_ENDPOINT = insert(webhook_endpoints)
+_ENDPOINT_BY_ID = select(webhook_endpoints).where(
+    webhook_endpoints.c.id == bindparam("endpoint_id")
+)
+_ENDPOINT_BY_ID_FOR_UPDATE = _ENDPOINT_BY_ID.with_for_update()
+_ENDPOINTS = select(webhook_endpoints).order_by(
+    webhook_endpoints.c.created_at, webhook_endpoints.c.id
+)
+_ENABLED_ENDPOINTS = _ENDPOINTS.where(webhook_endpoints.c.enabled)
+_SAVE_ENDPOINT = update(webhook_endpoints).where(
+    webhook_endpoints.c.id == bindparam("endpoint_id"),
+    webhook_endpoints.c.version == bindparam("read_version"),
+)
+_DELETE_ENDPOINT = delete(webhook_endpoints).where(
+    webhook_endpoints.c.id == bindparam("endpoint_id")
+)
+
+
+def _endpoint(row: Mapping[Any, Any]) -> WebhookEndpoint:
+    return WebhookEndpoint(
+        id=row["id"],
+        url=row["url"],
+        event_types=frozenset(row["event_types"].split(",")),
+        description=row["description"],
+        enabled=row["enabled"],
+        secret=row["secret"],
+        previous_secret=row["previous_secret"],
+        previous_secret_until=row["previous_secret_until"],
+        failures_in_a_row=row["failures_in_a_row"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+    )
+
+
+def _endpoint_row(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "event_types": ",".join(sorted(endpoint.event_types)),
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+        "secret": endpoint.secret,
+        "previous_secret": endpoint.previous_secret,
+        "previous_secret_until": endpoint.previous_secret_until,
+        "failures_in_a_row": endpoint.failures_in_a_row,
+        "created_at": endpoint.created_at,
+        "updated_at": endpoint.updated_at,
+        "version": endpoint.version,
+    }
+
+
+def _saved_endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    row = _endpoint_row(endpoint)
+    del row["created_at"]
+    return row | {
+        "endpoint_id": row.pop("id"),
+        "read_version": endpoint.version,
+        "version": endpoint.version + 1,
+    }
+
+
+class SqlWebhookRepository:
+    def __init__(self, statements: Statements, track: Callable[[Aggregate], None]) -> None:
+        self._statements, self._track = statements, track
+
+    async def add(self, endpoint: WebhookEndpoint) -> None:
+        await self._statements.execute(_INSERT_ENDPOINT, _endpoint_row(endpoint))
+        self._track(endpoint)
+
+    async def get(self, endpoint_id: UUID, *, for_update: bool = False) -> WebhookEndpoint | None:
+        statement = _ENDPOINT_BY_ID_FOR_UPDATE if for_update else _ENDPOINT_BY_ID
+        row = await self._statements.row(statement, {"endpoint_id": endpoint_id})
+        return _endpoint(row) if row is not None else None
+
+    async def list(self) -> Sequence[WebhookEndpoint]:
+        return [_endpoint(row) for row in await self._statements.rows(_ENDPOINTS)]
+
+    async def enabled(self) -> Sequence[WebhookEndpoint]:
+        return [_endpoint(row) for row in await self._statements.rows(_ENABLED_ENDPOINTS)]
+
+    async def save(self, endpoint: WebhookEndpoint) -> None:
+        rows = [_saved_endpoint(endpoint)]
+        await save_versioned(
+            self._statements, _SAVE_ENDPOINT, rows, [endpoint], self._track, "webhook endpoint"
+        )
+
+    async def delete(self, endpoint_id: UUID) -> bool:
+        return await self._statements.execute(_DELETE_ENDPOINT, {"endpoint_id": endpoint_id}) == 1
+
 
 REPOSITORIES: Repositories = {
     "outbox": SqlOutboxRepository,
     "deliveries": SqlDeliveryRepository,
     "recipients": SqlRecipientRepository,
+    "webhooks": SqlWebhookRepository,
 }

@@ -28,8 +28,11 @@ class ListDeliveries:
 
 @dataclass(frozen=True, slots=True)
 class Redeliver:
+    """Of any delivery, or only of one to the webhook ``endpoint_id``."""
+
     actor: Actor
     delivery_id: UUID
+    endpoint_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +48,54 @@ class Backlog:
     undispatched: int
     oldest_undispatched: datetime | None
     unfinished: Mapping[tuple[Channel, DeliveryStatus], int]
+
+
+@dataclass(frozen=True, slots=True)
+class CreateWebhook:
+    actor: Actor
+    url: str
+    event_types: frozenset[str]
+    description: str = ""
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateWebhook:
+    """Only what is not None changes."""
+
+    actor: Actor
+    endpoint_id: UUID
+    url: str | None = None
+    event_types: frozenset[str] | None = None
+    description: str | None = None
+    enabled: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookCommand:
+    """Get, delete, rotate the secret of, or ping one endpoint."""
+
+    actor: Actor
+    endpoint_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ListWebhooks:
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True)
+class ListWebhookDeliveries:
+    actor: Actor
+    endpoint_id: UUID
+    status: DeliveryStatus | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    """What the endpoint answered a ping: its status, or why nothing came back."""
+
+    delivered: bool
+    status: int | None
+    error: str | None

@@ -9,10 +9,16 @@ from collections.abc import Callable
 from uuid import UUID
 
 from application.notifications.commands import ListDeliveries, Redeliver
-from application.notifications.ports import DeliveryQuery, Email, SendFailed
-from application.notifications.shared import EMAIL_TEMPLATES, Notifications
+from application.notifications.ports import (
+    DeliveryQuery,
+    Email,
+    NotificationsUnitOfWork,
+    SendFailed,
+)
+from application.notifications.shared import EMAIL_TEMPLATES, Notifications, envelope
+from application.notifications.webhooks import signed_headers
 from application.shared.outbox import OutboxEvent
-from domain.notifications import Channel, Delivery
+from domain.notifications import Channel, Delivery, DeliveryStatus
 from domain.shared.errors import NotFound
 
 # A retry waits up to 10% longer than its schedule says, so that many deliveries that
@@ -48,6 +54,7 @@ class DeliverDueHandler:
 
     async def _attempt(self, delivery: Delivery, event: OutboxEvent, lease: UUID) -> None:
         n = self._n
+        tried = True
         try:
             status = await self._send(delivery, event)
         except SendFailed as failure:
@@ -60,13 +67,33 @@ class DeliverDueHandler:
                 retry_after=failure.retry_after,
                 jitter=self._jitter() * JITTER,
             )
-        except _NoRecipient as nobody:
-            delivery.abandon(n.clock.now(), str(nobody))
+        except _Nowhere as nowhere:
+            delivery.abandon(n.clock.now(), str(nowhere))
+            tried = False
         else:
             delivery.succeeded(n.clock.now(), status)
         async with n.uow() as uow:
-            if await uow.deliveries.save(delivery, lease):
-                await uow.commit()
+            if not await uow.deliveries.save(delivery, lease):
+                return  # its lease ran out: another worker has it now
+            if tried and delivery.channel is Channel.WEBHOOK:
+                await self._count_outcome(uow, delivery)
+            await uow.commit()
+
+    async def _count_outcome(self, uow: NotificationsUnitOfWork, delivery: Delivery) -> None:
+        """An endpoint's run of deliveries that failed for good, which disables it; a
+        delivery that arrives ends the run."""
+        if delivery.status is DeliveryStatus.PENDING:
+            return
+        endpoint = await uow.webhooks.get(UUID(delivery.target), for_update=True)
+        if endpoint is None:
+            return
+        if delivery.status is DeliveryStatus.FAILED:
+            endpoint.delivery_failed_for_good(self._n.clock.now())
+        elif endpoint.failures_in_a_row:
+            endpoint.delivered()
+        else:
+            return
+        await uow.webhooks.save(endpoint)
 
     async def _send(self, delivery: Delivery, event: OutboxEvent) -> int | None:
         n = self._n
@@ -75,27 +102,40 @@ class DeliverDueHandler:
                 if n.broker is None:
                     raise SendFailed("no broker is configured (EMPORIUM_BROKER_URL)")
                 await n.broker.publish(event)
+                return None
             case Channel.EMAIL:
                 await n.mailer.send(await self._email(delivery, event))
-        return None
+                return None
+            case Channel.WEBHOOK:
+                return await self._post(delivery, event)
 
     async def _email(self, delivery: Delivery, event: OutboxEvent) -> Email:
-        data = json.loads(event.data)
-        user_id = UUID(data["customer_id"]) if "customer_id" in data else event.subject_id
         async with self._n.read_uow() as uow:
-            recipient = await uow.recipients.get(user_id)
+            recipient = await uow.recipients.get(UUID(delivery.target))
         if recipient is None:
-            raise _NoRecipient("the account is closed or unknown")
+            raise _Nowhere("the account is closed or unknown")
         return Email(
             template=EMAIL_TEMPLATES[event.type],
             to=recipient,
-            data=data,
+            data=json.loads(event.data),
             message_id=f"<{delivery.id}@emporium>",
         )
 
+    async def _post(self, delivery: Delivery, event: OutboxEvent) -> int:
+        """The event, signed with the endpoint's secrets as they are now; its
+        ``webhook-id`` the event id, the same on every attempt."""
+        n = self._n
+        async with n.read_uow() as uow:
+            endpoint = await uow.webhooks.get(UUID(delivery.target))
+        if endpoint is None or not endpoint.enabled:
+            raise _Nowhere("the endpoint is deleted or disabled")
+        now, body = n.clock.now(), envelope(event)
+        headers = signed_headers(endpoint.secrets(now), str(event.id), int(now.timestamp()), body)
+        return await n.webhooks.post(endpoint.url, headers, body)
 
-class _NoRecipient(Exception):
-    pass
+
+class _Nowhere(Exception):
+    """Nothing to send the delivery to any more."""
 
 
 class ListDeliveriesHandler:
@@ -120,7 +160,8 @@ class RedeliverHandler:
         n = self._n
         async with n.uow() as uow:
             delivery = await uow.deliveries.get(cmd.delivery_id)
-            if delivery is None:
+            endpoint = cmd.endpoint_id
+            if delivery is None or (endpoint is not None and delivery.target != str(endpoint)):
                 raise NotFound(f"No delivery {cmd.delivery_id}")
             delivery.redeliver(n.clock.now())
             await uow.deliveries.save(delivery, None)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from application.shared.outbox import OutboxEvent
 from application.shared.ports import ReadOnlyUnitOfWork, UnitOfWork
-from domain.notifications import Channel, Delivery, DeliveryStatus
+from domain.notifications import Channel, Delivery, DeliveryStatus, WebhookEndpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +81,33 @@ class RecipientRepository(Protocol):
     async def get(self, user_id: UUID) -> Recipient | None:
         """An active account's address; None for an unknown or deactivated one."""
 
+    async def admins(self) -> Sequence[UUID]:
+        """The active admins' ids."""
+
+
+class WebhookRepository(Protocol):
+    async def add(self, endpoint: WebhookEndpoint) -> None: ...
+
+    async def get(
+        self, endpoint_id: UUID, *, for_update: bool = False
+    ) -> WebhookEndpoint | None: ...
+
+    async def list(self) -> Sequence[WebhookEndpoint]:
+        """Every endpoint, oldest first."""
+
+    async def enabled(self) -> Sequence[WebhookEndpoint]: ...
+
+    async def save(self, endpoint: WebhookEndpoint) -> None:
+        """Writes an endpoint read ``for_update`` and advances its ``version``."""
+
+    async def delete(self, endpoint_id: UUID) -> bool: ...
+
 
 class NotificationsReader(ReadOnlyUnitOfWork, Protocol):
     outbox: OutboxRepository
     deliveries: DeliveryRepository
     recipients: RecipientRepository
+    webhooks: WebhookRepository
 
 
 class NotificationsUnitOfWork(NotificationsReader, UnitOfWork, Protocol):
@@ -130,3 +152,9 @@ class Email:
 class Mailer(Protocol):
     async def send(self, email: Email) -> None:
         """SendFailed if the mail server did not take it."""
+
+
+class WebhookClient(Protocol):
+    async def post(self, url: str, headers: Mapping[str, str], body: str) -> int:
+        """The receiver's 2xx status; SendFailed for any other answer, a redirect, a
+        timeout, an address it may not reach (private, loopback, link-local), or none."""

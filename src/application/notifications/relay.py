@@ -1,16 +1,18 @@
 """The relay: fans each event of the outbox out, once, into the deliveries that want it,
 in the transaction that marks it dispatched; and the audit trail of what it fanned out."""
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
+from application.notifications.ports import NotificationsUnitOfWork
 from application.notifications.shared import EMAIL_TEMPLATES, Notifications
 from application.shared.outbox import OutboxEvent
-from domain.notifications import Channel, Delivery
+from domain.notifications import Channel, Delivery, WebhookEndpoint
 
 EXCHANGE = "emporium.events"
-MAILBOX = "customer"
 
 
 class AuditTrail(Protocol):
@@ -29,20 +31,50 @@ class RelayEventsHandler:
             if not events:
                 return 0
             now = n.clock.now()
-            await uow.deliveries.add_many([d for e in events for d in self._fan_out(e, now)])
+            endpoints = await uow.webhooks.enabled()
+            deliveries: list[Delivery] = []
+            for event in events:
+                deliveries += self._to_broker(event, now)
+                deliveries += await self._to_inboxes(uow, event, now)
+                deliveries += self._to_webhooks(event, endpoints, now)
+            await uow.deliveries.add_many(deliveries)
             await uow.outbox.mark_dispatched([e.id for e in events], now)
             await uow.commit()
         self._audit.record(events)
         return len(events)
 
-    def _fan_out(self, event: OutboxEvent, now: datetime) -> Iterator[Delivery]:
+    def _to_broker(self, event: OutboxEvent, now: datetime) -> Iterator[Delivery]:
         if self._n.broker is not None:
             yield self._delivery(event, Channel.BROKER, EXCHANGE, f"broker:{event.id}", now)
+
+    async def _to_inboxes(
+        self, uow: NotificationsUnitOfWork, event: OutboxEvent, now: datetime
+    ) -> list[Delivery]:
+        """An email per recipient, once per kind and order (or account): a second event
+        that would send it again is dropped by its key."""
         template = EMAIL_TEMPLATES.get(event.type)
-        if template is not None:
-            # One email of a kind per order or account, whatever asks for it again.
-            key = f"email:{template}:{event.subject_id}"
-            yield self._delivery(event, Channel.EMAIL, MAILBOX, key, now)
+        if template is None:
+            return []
+        if event.type == "webhook.disabled":
+            recipients: Sequence[UUID] = await uow.recipients.admins()
+        elif event.type.startswith("order."):
+            recipients = [UUID(json.loads(event.data)["customer_id"])]
+        else:
+            recipients = [event.subject_id]
+        return [
+            self._delivery(
+                event, Channel.EMAIL, str(to), f"email:{template}:{event.subject_id}:{to}", now
+            )
+            for to in recipients
+        ]
+
+    def _to_webhooks(
+        self, event: OutboxEvent, endpoints: Sequence[WebhookEndpoint], now: datetime
+    ) -> Iterator[Delivery]:
+        for endpoint in endpoints:
+            if endpoint.wants(event.type):
+                key = f"webhook:{endpoint.id}:{event.id}"
+                yield self._delivery(event, Channel.WEBHOOK, str(endpoint.id), key, now)
 
     def _delivery(
         self, event: OutboxEvent, channel: Channel, target: str, key: str, now: datetime

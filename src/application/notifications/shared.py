@@ -9,6 +9,7 @@ from application.notifications.ports import (
     Mailer,
     NotificationsReader,
     NotificationsUnitOfWork,
+    WebhookClient,
 )
 from application.shared.outbox import OutboxEvent
 from application.shared.ports import Clock, IdGenerator
@@ -24,8 +25,10 @@ RETRIES = RetrySchedule(
 # The broker is the shop's own: an outage delays events, never drops one.
 BROKER_RETRIES = RetrySchedule(tuple(timedelta(seconds=s) for s in (1, 2, 5, 10, 30)), endless=True)
 
-# The emails the shop sends, by the event that causes them.
+# The emails the shop sends, by the event that causes them: to the order's customer, the
+# account's owner, or (webhook.disabled) every admin.
 EMAIL_TEMPLATES = {
+    "webhook.disabled": "webhook_disabled",
     "order.placed": "order_placed",
     "order.paid": "order_paid",
     "order.shipped": "order_shipped",
@@ -44,7 +47,9 @@ def envelope(event: OutboxEvent) -> str:
 
 class Notifications:
     """The ports every notifications use case shares. ``broker`` is None when the shop
-    has none; ``retry_scale`` shrinks the retry schedules (for tests)."""
+    has none; ``event_types`` are those endpoints may ask for; ``https_only`` refuses
+    plain-http endpoints (production); ``retry_scale`` shrinks the retry schedules (for
+    tests)."""
 
     def __init__(
         self,
@@ -55,10 +60,14 @@ class Notifications:
         clock: Clock,
         mailer: Mailer,
         broker: Broker | None,
+        webhooks: WebhookClient,
+        event_types: frozenset[str],
+        https_only: bool = False,
         retry_scale: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
     ) -> None:
         self.uow, self.read_uow, self.ids, self.clock = uow, read_uow, ids, clock
-        self.mailer, self.broker, self.lease = mailer, broker, lease
+        self.mailer, self.broker, self.webhooks, self.lease = mailer, broker, webhooks, lease
+        self.event_types, self.https_only = event_types, https_only
         self.retries = RETRIES.scaled(retry_scale)
         self.broker_retries = BROKER_RETRIES.scaled(retry_scale)

@@ -1,3 +1,4 @@
 from domain.notifications.delivery import Channel, Delivery, DeliveryStatus, RetrySchedule
+from domain.notifications.webhook import WebhookEndpoint
 
-__all__ = ["Channel", "Delivery", "DeliveryStatus", "RetrySchedule"]
+__all__ = ["Channel", "Delivery", "DeliveryStatus", "RetrySchedule", "WebhookEndpoint"]

@@ -11,7 +11,7 @@ from uuid import UUID
 import typer
 
 from domain.notifications import Channel, DeliveryStatus
-from entrypoints.cli.common import fail, print_items, run, stderr, stdout
+from entrypoints.cli.common import fail, print_items, run, stderr
 
 if TYPE_CHECKING:
     from application.notifications.commands import Backlog
@@ -126,12 +126,13 @@ def status() -> None:
         return await get_backlog(GetBacklog(Actor.operator()))
 
     backlog = run(work)
-    stdout.print(f"undispatched events\t{backlog.undispatched}", highlight=False)
-    stdout.print(f"oldest undispatched\t{_time(backlog.oldest_undispatched)}", highlight=False)
+    typer.echo(f"undispatched events\t{backlog.undispatched}")
+    typer.echo(f"oldest undispatched\t{_time(backlog.oldest_undispatched)}")
     for channel in Channel:
         for state in (DeliveryStatus.PENDING, DeliveryStatus.FAILED):
-            count = backlog.unfinished.get((channel, state), 0)
-            stdout.print(f"{channel.value} {state.value}\t{count}", highlight=False)
+            typer.echo(
+                f"{channel.value} {state.value}\t{backlog.unfinished.get((channel, state), 0)}"
+            )
 
 
 def _delivery_row(delivery: "Delivery") -> tuple[str, ...]:

@@ -40,4 +40,5 @@ async def running(container: Container) -> AsyncIterator[Container]:
         broker = container.notifications.broker()
         if broker is not None:
             await broker.close()
+        await container.notifications.webhooks().close()
         container.reset_singletons()

@@ -1,4 +1,5 @@
-"""The notifications context: the outbox's relay, the deliveries, mail and the broker."""
+"""The notifications context: the outbox's relay, the deliveries, mail, the broker and
+the webhooks."""
 
 from dependency_injector import containers, providers
 
@@ -8,6 +9,7 @@ from adapters.mail.mailers import LoggingMailer, SmtpMailer
 from adapters.mail.messages import Messages
 from adapters.sqlalchemy.notifications import REPOSITORIES
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
+from adapters.webhooks import HttpWebhookClient
 from application.notifications.admin import GetBacklogHandler, ListEventsHandler
 from application.notifications.deliveries import (
     DeliverDueHandler,
@@ -17,6 +19,17 @@ from application.notifications.deliveries import (
 from application.notifications.ports import Broker, Mailer
 from application.notifications.relay import RelayEventsHandler
 from application.notifications.shared import Notifications
+from application.notifications.webhooks import (
+    CreateWebhookHandler,
+    DeleteWebhookHandler,
+    GetWebhookHandler,
+    ListWebhookDeliveriesHandler,
+    ListWebhooksHandler,
+    PingWebhookHandler,
+    RotateWebhookSecretHandler,
+    UpdateWebhookHandler,
+)
+from entrypoints.events import EVENT_TYPES
 from entrypoints.settings import Settings
 
 
@@ -46,8 +59,14 @@ class NotificationsContainer(containers.DeclarativeContainer):
     uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
     read_uow = providers.Factory(SqlReader, core.read_engine, REPOSITORIES, core.read_turns)
 
+    production = providers.Callable(lambda settings: settings.env == "production", settings)
     mailer = providers.Singleton(mailer, settings)
     broker = providers.Singleton(broker, settings)
+    webhooks = providers.Singleton(
+        HttpWebhookClient,
+        https_only=production,
+        allowed_networks=settings.provided.webhook_allowed_networks,
+    )
     ports = providers.Singleton(
         Notifications,
         uow=uow.provider,
@@ -56,6 +75,9 @@ class NotificationsContainer(containers.DeclarativeContainer):
         clock=core.clock,
         mailer=mailer,
         broker=broker,
+        webhooks=webhooks,
+        event_types=providers.Object(EVENT_TYPES),
+        https_only=production,
         retry_scale=settings.provided.delivery_retry_scale,
     )
     relay_events = providers.Singleton(RelayEventsHandler, ports, LoggingAuditTrail())
@@ -64,3 +86,11 @@ class NotificationsContainer(containers.DeclarativeContainer):
     get_backlog = providers.Singleton(GetBacklogHandler, ports)
     list_deliveries = providers.Singleton(ListDeliveriesHandler, ports)
     redeliver = providers.Singleton(RedeliverHandler, ports)
+    create_webhook = providers.Singleton(CreateWebhookHandler, ports)
+    update_webhook = providers.Singleton(UpdateWebhookHandler, ports)
+    get_webhook = providers.Singleton(GetWebhookHandler, ports)
+    list_webhooks = providers.Singleton(ListWebhooksHandler, ports)
+    delete_webhook = providers.Singleton(DeleteWebhookHandler, ports)
+    rotate_webhook_secret = providers.Singleton(RotateWebhookSecretHandler, ports)
+    ping_webhook = providers.Singleton(PingWebhookHandler, ports)
+    list_webhook_deliveries = providers.Singleton(ListWebhookDeliveriesHandler, ports)

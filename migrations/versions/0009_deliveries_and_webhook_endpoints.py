@@ -1,4 +1,5 @@
-"""deliveries: each event on its way to the broker, a customer's inbox or a webhook
+"""deliveries (each event on its way to the broker, an inbox or a webhook) and the
+webhook endpoints
 
 Revision ID: 0009
 Revises: 0008
@@ -17,6 +18,22 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("event_types", sa.String(length=2000), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("previous_secret", sa.String(length=100), nullable=True),
+        sa.Column("previous_secret_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failures_in_a_row", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -64,3 +81,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("deliveries")
+    op.drop_table("webhook_endpoints")

@@ -1,0 +1,11 @@
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.shared.events import DomainEvent
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDisabled(DomainEvent):
+    endpoint_id: UUID
+    url: str
+    failures_in_a_row: int
