@@ -18,16 +18,23 @@ async def work(
     relay: RelayEventsHandler, deliver: DeliverDueHandler, poll_interval: float, *, once: bool
 ) -> None:
     """Rounds until cancelled; with ``once``, until a round finds nothing to do (a
-    failed round then raises). A failed round is otherwise one log line, and the next
-    round, ``poll_interval`` later, tries again."""
+    failed round then raises). Otherwise the next round, ``poll_interval`` later, tries
+    again; a run of failed rounds (a database down for an hour) is one log line, and its
+    end another."""
+    failing = False
     while True:
         try:
             busy = await relay() + await deliver()
         except Exception as error:
             if once:
                 raise
-            logger.warning("a worker round failed; retrying in %ss: %r", poll_interval, error)
-            busy = 0
+            if not failing:
+                logger.warning("worker rounds fail; retrying every %ss: %r", poll_interval, error)
+            failing, busy = True, 0
+        else:
+            if failing:
+                logger.info("worker rounds succeed again")
+            failing = False
         if not busy:
             if once:
                 return

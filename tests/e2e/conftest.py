@@ -29,9 +29,10 @@ def settings(database: str) -> Settings:
     return Settings(
         database_url=database,
         secret_key=SecretStr("an-e2e-signing-key-of-32-bytes-or-more"),
-        # No background upkeep: it would act (and log) on its own schedule. The test of
-        # the upkeep turns it on.
+        # No background upkeep or events' worker: they would act (and log) on their own
+        # schedule. The tests of each turn it on.
         order_sweep_interval=0,
+        worker_in_process=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -21,8 +21,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def emporium(env: dict[str, str], cwd: Path, *args: str) -> None:
-    subprocess.run([EMPORIUM, *args], env=env, cwd=cwd, check=True, capture_output=True, timeout=60)
+def emporium(env: dict[str, str], cwd: Path, *args: str) -> str:
+    """Runs the CLI to success; its stdout."""
+    done = subprocess.run(
+        [EMPORIUM, *args], env=env, cwd=cwd, check=True, capture_output=True, timeout=60, text=True
+    )
+    return done.stdout
 
 
 @contextmanager

@@ -8,20 +8,33 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from standardwebhooks import Webhook
 
 from adapters.system import Uuid7Generator
 from adapters.webhooks import HttpWebhookClient
+from application.notifications.commands import CreateWebhook, UpdateWebhook, WebhookCommand
 from application.notifications.deliveries import DeliverDueHandler
 from application.notifications.ports import DeliveryQuery, EventQuery
 from application.notifications.relay import RelayEventsHandler
 from application.notifications.shared import Notifications
+from application.notifications.webhooks import (
+    CreateWebhookHandler,
+    GetWebhookHandler,
+    RotateWebhookSecretHandler,
+    UpdateWebhookHandler,
+)
+from application.shared.actor import Actor
 from application.shared.outbox import Origin, OutboxEvent, origin
-from domain.notifications import Channel, DeliveryStatus
-from domain.users import Email, User
+from domain.notifications import Channel, DeliveryStatus, RetrySchedule, WebhookEndpoint
+from domain.notifications.webhook import FAILURES_TO_DISABLE
+from domain.users import Email, Role, User
 from domain.users.events import PasswordChanged
 from entrypoints.events import EVENT_TYPES
 from tests.fakes import EventLog, FakeClock, Receiver
 from tests.integration.conftest import MakeUow
+from tests.peers import WebhookReceiver
+
+ADMIN = Actor.operator()
 
 
 class Boom(Exception):
@@ -298,3 +311,175 @@ async def test_racing_relays_and_workers_fan_out_and_send_each_event_once(
 
     published = [e.id for e in receiver.events]
     assert len(published) == len(set(published)) == 60
+
+
+# Webhooks: a real HTTP receiver, signatures checked with the standardwebhooks package.
+
+
+async def endpoint_for(
+    notifications: Notifications, url: str, *types: str, enabled: bool = True
+) -> WebhookEndpoint:
+    create = CreateWebhookHandler(notifications)
+    return await create(CreateWebhook(ADMIN, url, frozenset(types), enabled=enabled))
+
+
+def assert_signed(request: tuple[str, dict[str, str], bytes], *secrets: str) -> None:
+    """Each secret's signature is in the header, as Standard Webhooks computes it."""
+    _, headers, body = request
+    sent = headers["webhook-signature"].split(" ")
+    moment = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
+    for secret in secrets:
+        assert Webhook(secret).sign(headers["webhook-id"], moment, body.decode()) in sent
+    assert len(sent) == len(secrets)
+
+
+async def test_a_webhook_is_signed_retried_after_retry_after_and_keeps_its_id(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    notifications: Notifications,
+    clock: FakeClock,
+) -> None:
+    notifications.broker = None
+    user = registered()
+    async with make_uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    with WebhookReceiver() as hooks:
+        endpoint = await endpoint_for(notifications, hooks.url, "user.password_changed")
+        await change_password(make_uow, user)
+        await relay()
+        hooks.answers = [500, (503, {"retry-after": "600"})]
+
+        await deliver()  # 500: again in 5 s
+        first = hooks.requests[0]
+        Webhook(endpoint.secret).verify(first[2], first[1])  # the receiver's own check
+        clock.advance(5)
+        await deliver()  # 503 asking for 10 min, longer than the schedule's 5
+        clock.advance(300)
+        assert await deliver() == 0
+        clock.advance(300)
+        assert await deliver() == 1
+
+    assert len(hooks.requests) == 3
+    [event] = [e for e in await outbox(make_uow) if e.type == "user.password_changed"]
+    assert {headers["webhook-id"] for _, headers, _ in hooks.requests} == {str(event.id)}
+    for request in hooks.requests:
+        assert_signed(request, endpoint.secret)
+    assert hooks.bodies()[0] == {
+        "type": "user.password_changed",
+        "timestamp": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "data": json.loads(event.data),
+    }
+    async with make_uow(read_only=True) as uow:
+        [delivery] = await uow.deliveries.list(DeliveryQuery(Channel.WEBHOOK))  # type: ignore[attr-defined]
+    assert (delivery.status, delivery.attempts, delivery.last_status) == (
+        DeliveryStatus.DELIVERED,
+        3,
+        200,
+    )
+
+
+async def test_a_rotated_secret_signs_next_to_the_new_one_for_a_day(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    notifications: Notifications,
+    clock: FakeClock,
+) -> None:
+    with WebhookReceiver() as hooks:
+        endpoint = await endpoint_for(notifications, hooks.url, "user.registered")
+        rotated = await RotateWebhookSecretHandler(notifications)(
+            WebhookCommand(ADMIN, endpoint.id)
+        )
+        async with make_uow() as uow:
+            await uow.users.add(registered("a@example.com"))
+            await uow.commit()
+        await relay()
+        await deliver()
+        clock.advance(24 * 3600)
+        async with make_uow() as uow:
+            await uow.users.add(registered("b@example.com"))
+            await uow.commit()
+        await relay()
+        await deliver()
+
+    assert rotated.secret != endpoint.secret
+    during, after = hooks.requests
+    assert_signed(during, rotated.secret, endpoint.secret)
+    assert_signed(after, rotated.secret)
+
+
+async def test_an_endpoint_gets_only_what_it_asked_for_and_nothing_once_disabled(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    notifications: Notifications,
+) -> None:
+    with WebhookReceiver() as hooks:
+        everything = await endpoint_for(notifications, hooks.url + "/all", "*")
+        await endpoint_for(notifications, hooks.url + "/off", "*", enabled=False)
+        await endpoint_for(notifications, hooks.url + "/orders", "order.placed")
+        user = registered()
+        async with make_uow() as uow:
+            await uow.users.add(user)
+            await uow.commit()
+        await relay()
+        await deliver()
+        await UpdateWebhookHandler(notifications)(
+            UpdateWebhook(ADMIN, everything.id, enabled=False)
+        )
+        await change_password(make_uow, user)
+        await relay()
+        while await deliver():
+            pass
+
+    [(path, _, _)] = hooks.requests
+    assert (path, hooks.bodies()[0]["type"]) == ("/hooks/all", "user.registered")
+
+
+async def test_an_endpoint_whose_deliveries_keep_failing_is_disabled_and_admins_told(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    notifications: Notifications,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    notifications.broker = None
+    notifications.retries = RetrySchedule((timedelta(seconds=1),))  # two attempts each
+    admin = User.register(
+        id=Uuid7Generator().new_id(),
+        email=Email("ops@example.com"),
+        full_name="Ops",
+        password_hash="h",
+        now=clock.now(),
+        role=Role.ADMIN,
+    )
+    async with make_uow() as uow:
+        await uow.users.add(admin)
+        await uow.commit()
+    await relay()  # before there is an endpoint
+    with WebhookReceiver() as hooks:
+        hooks.answers = [500] * 100
+        endpoint = await endpoint_for(notifications, hooks.url, "user.registered")
+        async with make_uow() as uow:
+            for n in range(FAILURES_TO_DISABLE):
+                await uow.users.add(registered(f"u{n}@example.com"))
+            await uow.commit()
+        await relay()
+        for _ in range(3):
+            await deliver()
+            clock.advance(2)
+        await relay()  # webhook.disabled, to every admin's inbox
+        while await deliver():
+            pass
+
+    assert len(hooks.requests) == 2 * FAILURES_TO_DISABLE  # each failed twice, for good
+    found = await GetWebhookHandler(notifications)(WebhookCommand(ADMIN, endpoint.id))
+    assert not found.enabled
+    [disabled] = [e for e in await outbox(make_uow) if e.type == "webhook.disabled"]
+    assert json.loads(disabled.data)["url"] == hooks.url
+    assert [(e.template, e.to.email) for e in receiver.emails] == [
+        ("webhook_disabled", "ops@example.com")
+    ]
