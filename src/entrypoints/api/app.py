@@ -17,7 +17,7 @@ from entrypoints.api.limits import Limits
 from entrypoints.api.middleware import EdgeMiddleware
 from entrypoints.api.openapi import install_openapi
 from entrypoints.api.problems import install_problem_handlers
-from entrypoints.api.routers import auth, health, orders, products, users
+from entrypoints.api.routers import auth, health, orders, products, users, webhooks
 from entrypoints.container import Container, running
 from entrypoints.upkeep import running_upkeep
 from entrypoints.worker import running_worker
@@ -73,6 +73,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(products.admin_router, prefix=API_PREFIX)
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(users.admin_router, prefix=API_PREFIX)
+    app.include_router(webhooks.admin_router, prefix=API_PREFIX)
     install_problem_handlers(app)
     install_openapi(
         app,

@@ -1,0 +1,199 @@
+"""The admins' webhook endpoints: where outside systems get the shop's events, signed."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from application.notifications.commands import (
+    CreateWebhook,
+    ListWebhookDeliveries,
+    ListWebhooks,
+    Redeliver,
+    UpdateWebhook,
+    WebhookCommand,
+)
+from application.notifications.deliveries import RedeliverHandler
+from application.notifications.webhooks import (
+    CreateWebhookHandler,
+    DeleteWebhookHandler,
+    GetWebhookHandler,
+    ListWebhookDeliveriesHandler,
+    ListWebhooksHandler,
+    PingWebhookHandler,
+    RotateWebhookSecretHandler,
+    UpdateWebhookHandler,
+)
+from domain.notifications import DeliveryStatus, WebhookEndpoint
+from domain.shared.errors import Forbidden, NotFound
+from entrypoints.api.dependencies import NO_BODY, use
+from entrypoints.api.pagination import Limit
+from entrypoints.api.problems import raises
+from entrypoints.api.responses import JsonResponse
+from entrypoints.api.schemas.webhooks import (
+    CreateWebhookIn,
+    DeliveryListOut,
+    DeliveryOut,
+    PingOut,
+    UpdateWebhookIn,
+    WebhookListOut,
+    WebhookOut,
+    WebhookWithSecretOut,
+)
+from entrypoints.api.security import CurrentActor
+from entrypoints.documents import delivery_document, webhook_document
+
+# Every route is for admins only (the use cases check): documented once.
+admin_router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=raises(Forbidden))
+
+
+def _with_secret(endpoint: WebhookEndpoint, code: int = 200, **headers: str) -> JsonResponse:
+    return JsonResponse(
+        webhook_document(endpoint) | {"secret": endpoint.secret}, code, headers=headers
+    )
+
+
+@admin_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WebhookWithSecretOut,
+    summary="Add a webhook endpoint (admins); its signing secret is shown this once",
+)
+async def create_webhook(
+    request: Request,
+    body: CreateWebhookIn,
+    actor: CurrentActor,
+    create: Annotated[CreateWebhookHandler, use(lambda c: c.notifications.create_webhook)],
+) -> JsonResponse:
+    command = CreateWebhook(
+        actor, body.url, frozenset(body.event_types), body.description, body.enabled
+    )
+    endpoint = await create(command)
+    return _with_secret(endpoint, 201, Location=f"{request.url.path}/{endpoint.id}")
+
+
+@admin_router.get("", response_model=WebhookListOut, summary="The webhook endpoints (admins)")
+async def list_webhooks(
+    actor: CurrentActor,
+    list_webhooks: Annotated[ListWebhooksHandler, use(lambda c: c.notifications.list_webhooks)],
+) -> JsonResponse:
+    endpoints = await list_webhooks(ListWebhooks(actor))
+    return JsonResponse({"items": [webhook_document(e) for e in endpoints]})
+
+
+@admin_router.get(
+    "/{endpoint_id}",
+    response_model=WebhookOut,
+    responses=raises(NotFound),
+    summary="One webhook endpoint (admins)",
+)
+async def read_webhook(
+    endpoint_id: UUID,
+    actor: CurrentActor,
+    get: Annotated[GetWebhookHandler, use(lambda c: c.notifications.get_webhook)],
+) -> JsonResponse:
+    return JsonResponse(webhook_document(await get(WebhookCommand(actor, endpoint_id))))
+
+
+@admin_router.patch(
+    "/{endpoint_id}",
+    response_model=WebhookOut,
+    responses=raises(NotFound),
+    summary="Change, disable or enable a webhook endpoint (admins)",
+)
+async def update_webhook(
+    endpoint_id: UUID,
+    body: UpdateWebhookIn,
+    actor: CurrentActor,
+    update: Annotated[UpdateWebhookHandler, use(lambda c: c.notifications.update_webhook)],
+) -> JsonResponse:
+    types = frozenset(body.event_types) if body.event_types is not None else None
+    command = UpdateWebhook(actor, endpoint_id, body.url, types, body.description, body.enabled)
+    return JsonResponse(webhook_document(await update(command)))
+
+
+@admin_router.delete(
+    "/{endpoint_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=raises(NotFound),
+    summary="Delete a webhook endpoint (admins); nothing more is sent to it",
+)
+async def delete_webhook(
+    endpoint_id: UUID,
+    actor: CurrentActor,
+    delete: Annotated[DeleteWebhookHandler, use(lambda c: c.notifications.delete_webhook)],
+) -> Response:
+    await delete(WebhookCommand(actor, endpoint_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@admin_router.post(
+    "/{endpoint_id}/rotate-secret",
+    response_model=WebhookWithSecretOut,
+    responses=raises(NotFound),
+    dependencies=[NO_BODY],
+    summary="A new signing secret (admins); the old one also signs for 24 hours more",
+)
+async def rotate_webhook_secret(
+    endpoint_id: UUID,
+    actor: CurrentActor,
+    rotate: Annotated[
+        RotateWebhookSecretHandler, use(lambda c: c.notifications.rotate_webhook_secret)
+    ],
+) -> JsonResponse:
+    return _with_secret(await rotate(WebhookCommand(actor, endpoint_id)))
+
+
+@admin_router.post(
+    "/{endpoint_id}/ping",
+    response_model=PingOut,
+    responses=raises(NotFound),
+    dependencies=[NO_BODY],
+    summary="Send a signed webhook.ping now, and say what the endpoint answered (admins)",
+)
+async def ping_webhook(
+    endpoint_id: UUID,
+    actor: CurrentActor,
+    ping: Annotated[PingWebhookHandler, use(lambda c: c.notifications.ping_webhook)],
+) -> JsonResponse:
+    answer = await ping(WebhookCommand(actor, endpoint_id))
+    return JsonResponse(
+        {"delivered": answer.delivered, "status_code": answer.status, "error": answer.error}
+    )
+
+
+@admin_router.get(
+    "/{endpoint_id}/deliveries",
+    response_model=DeliveryListOut,
+    responses=raises(NotFound),
+    summary="An endpoint's newest deliveries, newest first (admins)",
+)
+async def list_webhook_deliveries(
+    endpoint_id: UUID,
+    actor: CurrentActor,
+    list_deliveries: Annotated[
+        ListWebhookDeliveriesHandler, use(lambda c: c.notifications.list_webhook_deliveries)
+    ],
+    status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+    limit: Limit = 20,
+) -> JsonResponse:
+    found = await list_deliveries(ListWebhookDeliveries(actor, endpoint_id, status_, limit))
+    return JsonResponse({"items": [delivery_document(d) for d in found]})
+
+
+@admin_router.post(
+    "/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DeliveryOut,
+    responses=raises(NotFound),
+    dependencies=[NO_BODY],
+    summary="Try a delivery again now, from a fresh retry schedule (admins)",
+)
+async def redeliver(
+    endpoint_id: UUID,
+    delivery_id: UUID,
+    actor: CurrentActor,
+    redeliver: Annotated[RedeliverHandler, use(lambda c: c.notifications.redeliver)],
+) -> JsonResponse:
+    delivery = await redeliver(Redeliver(actor, delivery_id, endpoint_id))
+    return JsonResponse(delivery_document(delivery), 202)

@@ -1,0 +1,99 @@
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, Field, StrictBool
+
+from domain.notifications import DeliveryStatus
+from domain.notifications.webhook import ALL_EVENTS, DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH
+from entrypoints.api.schemas.common import RequestBody
+from entrypoints.events import EVENT_TYPES
+
+EventType = Annotated[
+    str,
+    Field(
+        max_length=64,
+        json_schema_extra={"enum": [ALL_EVENTS, *sorted(EVENT_TYPES)]},
+        description="An event type, or `*` for every one (new types included)",
+    ),
+]
+_PORT = "6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}"
+Url = Annotated[
+    str,
+    Field(
+        max_length=URL_MAX_LENGTH,
+        # A host name or IPv4 address, a port, then printable ASCII: what the domain's
+        # check takes, said so that a client can know it beforehand.
+        pattern=rf"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?(:({_PORT}))?([/?#][!-~]*)?$",
+        description="https:// (plain http:// too outside production); it must resolve to "
+        "public addresses at each delivery",
+        examples=["https://hooks.example.com/emporium"],
+    ),
+]
+EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=64)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+
+
+class CreateWebhookIn(RequestBody):
+    url: Url
+    event_types: EventTypes
+    description: Description = ""
+    enabled: StrictBool = True
+
+
+class UpdateWebhookIn(RequestBody):
+    """A partial update: a field left out (or null) stays as it is. Enabling an endpoint
+    that was disabled after failures starts its count of failures again."""
+
+    url: Url | None = None
+    event_types: EventTypes | None = None
+    description: Description | None = None
+    enabled: StrictBool | None = None
+
+
+class WebhookOut(BaseModel):
+    """The schema of ``entrypoints.documents.webhook_document``."""
+
+    id: UUID
+    url: str
+    event_types: list[str]
+    description: str
+    enabled: bool
+    failures_in_a_row: int = Field(description="deliveries failed for good since the last one")
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookWithSecretOut(WebhookOut):
+    secret: str = Field(
+        description="The signing secret (`whsec_` and base64), shown this once: keep it",
+        examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+    )
+
+
+class WebhookListOut(BaseModel):
+    items: list[WebhookOut]
+
+
+class DeliveryOut(BaseModel):
+    """The schema of ``entrypoints.documents.delivery_document``."""
+
+    id: UUID
+    event_id: UUID = Field(description="also the `webhook-id` header the receiver got")
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None = Field(description="when pending")
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryListOut(BaseModel):
+    items: list[DeliveryOut]
+
+
+class PingOut(BaseModel):
+    delivered: bool = Field(description="whether the endpoint answered 2xx")
+    status_code: int | None
+    error: str | None
