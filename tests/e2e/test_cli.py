@@ -4,10 +4,12 @@ import json
 from pathlib import Path
 
 import pytest
+from standardwebhooks import Webhook
 from typer.testing import CliRunner
 
 from entrypoints.cli.main import app
 from tests.conftest import sqlite_url
+from tests.peers import WebhookReceiver
 
 SECRET = "a-cli-test-signing-key-of-32-bytes-plus"
 
@@ -192,3 +194,46 @@ def test_cli_actions_are_in_the_audit_trail_the_worker_writes(runner: CliRunner)
     assert "s3cret-pass" not in listed.stdout + worked.stderr
     status = emporium(runner, "outbox", "status")
     assert "undispatched events\t0" in status.stdout
+
+
+def test_webhook_endpoints_from_the_cli(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMPORIUM_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    with WebhookReceiver() as hooks:
+        added = emporium(runner, "webhooks", "add", hooks.url, "-e", "user.registered")
+        assert added.exit_code == 0, added.output
+        endpoint_id, secret = added.stdout.strip().split("\t")
+        assert secret.startswith("whsec_") and "not shown again" in added.stderr
+        assert emporium(runner, "webhooks", "ping", endpoint_id).exit_code == 0
+
+        emporium(runner, "users", "create-admin", "--email", "a@example.com", "--password", "p" * 9)
+        assert emporium(runner, "worker", "--once").exit_code == 0
+        _, registered = hooks.requests
+        Webhook(secret).verify(registered[2], registered[1])
+        assert json.loads(registered[2])["data"]["email"] == "a@example.com"
+
+        [_, row] = emporium(runner, "webhooks", "deliveries", endpoint_id).stdout.splitlines()
+        delivery_id, status = row.split("\t")[0], row.split("\t")[4]
+        assert status == "delivered"
+        assert emporium(runner, "webhooks", "redeliver", endpoint_id, delivery_id).exit_code == 0
+        assert emporium(runner, "worker", "--once").exit_code == 0
+        assert len(hooks.requests) == 3
+
+        assert emporium(runner, "webhooks", "disable", endpoint_id).exit_code == 0
+        listed = emporium(runner, "webhooks", "list").stdout.splitlines()
+        assert listed[1].split("\t")[:4] == [endpoint_id, hooks.url, "user.registered", "False"]
+        hooks.answers = [500]
+        refused = emporium(runner, "webhooks", "ping", endpoint_id)
+        assert (refused.exit_code, refused.stderr.strip()) == (
+            1,
+            "error: not delivered: the endpoint answered 500",
+        )
+        assert emporium(runner, "webhooks", "delete", endpoint_id).exit_code == 0
+        gone = emporium(runner, "webhooks", "delete", endpoint_id)
+        assert gone.exit_code == 1 and f"No webhook endpoint {endpoint_id}" in gone.stderr
+
+
+def test_a_bad_webhook_is_one_line_and_an_exit_code(runner: CliRunner) -> None:
+    bad = emporium(runner, "webhooks", "add", "ftp://example.com", "-e", "*")
+    assert bad.exit_code != 0 and len(bad.stderr.strip().splitlines()) == 1
+    assert "https or http" in bad.stderr
+    assert emporium(runner, "webhooks", "list").stdout.splitlines()[1:] == []

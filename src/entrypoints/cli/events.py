@@ -135,7 +135,7 @@ def status() -> None:
             )
 
 
-def _delivery_row(delivery: "Delivery") -> tuple[str, ...]:
+def delivery_row(delivery: "Delivery") -> tuple[str, ...]:
     return (
         str(delivery.id),
         str(delivery.event_id),
@@ -179,7 +179,7 @@ def deliveries(
         for delivery in await container.notifications.list_deliveries()(command):
             yield delivery
 
-    print_items(found, DELIVERY_COLUMNS, _delivery_row)
+    print_items(found, DELIVERY_COLUMNS, delivery_row)
 
 
 @outbox_app.command()

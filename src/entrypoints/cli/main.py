@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli import db, events, orders, payments, products, seed, users
+from entrypoints.cli import db, events, orders, payments, products, seed, users, webhooks
 from entrypoints.cli.common import reported, settings
 
 app = typer.Typer(help="Emporium admin CLI.", no_args_is_help=True)
@@ -17,6 +17,7 @@ app.add_typer(payments.app, name="payments")
 app.add_typer(seed.app, name="seed")
 app.add_typer(events.events_app, name="events")
 app.add_typer(events.outbox_app, name="outbox")
+app.add_typer(webhooks.app, name="webhooks")
 app.command()(events.worker)
 
 
