@@ -116,6 +116,18 @@ async def test_redis_down_makes_sign_in_a_503_and_readiness_say_so(settings: Set
         assert ready["checks"] == {"database": "ok", "redis": "down"}
 
 
+@pytest.mark.rabbitmq
+async def test_readiness_says_whether_the_broker_answers(
+    settings: Settings, rabbitmq_url: str
+) -> None:
+    for url, state in ((rabbitmq_url, "ok"), ("amqp://guest:guest@127.0.0.1:1/", "down")):
+        container = build_container(settings.model_copy(update={"broker_url": url}))
+        async with serving(container) as client:
+            ready = await client.get("/health/ready")
+        assert ready.json()["checks"] == {"database": "ok", "broker": state}
+        assert ready.status_code == (200 if state == "ok" else 503)
+
+
 @contextmanager
 def redis_server(port: int) -> Iterator[None]:
     """A Redis of the test's own on ``port``, to switch off and on again."""

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import ping
+from application.notifications.ports import Broker
 from entrypoints.api.dependencies import use
 from entrypoints.api.problems import problem
 from entrypoints.settings import Settings
@@ -27,7 +28,8 @@ async def _check(probe: Callable[[], Awaitable[Any]]) -> str:
 
 @router.get(
     "/ready",
-    summary="Every dependency of this process answers (the database; Redis when configured)",
+    summary="Every dependency of this process answers (the database; Redis and the broker "
+    "when configured)",
     description="`payments` names the payment gateway that serves (`fake`: no real money).",
     responses={503: {"description": "Service Unavailable: service_unavailable"}},
 )
@@ -35,11 +37,14 @@ async def ready(
     request: Request,
     engine: Annotated[AsyncEngine, use(lambda c: c.core.read_engine)],
     redis: Annotated[Redis | None, use(lambda c: c.core.redis)],
+    broker: Annotated[Broker | None, use(lambda c: c.notifications.broker)],
     settings: Annotated[Settings, use(lambda c: c.core.settings)],
 ) -> JSONResponse:
     probes: dict[str, Callable[[], Awaitable[Any]]] = {"database": lambda: ping(engine)}
     if redis is not None:
         probes["redis"] = redis.ping
+    if broker is not None:
+        probes["broker"] = broker.ping
     names = list(probes)
     results = await asyncio.gather(*(_check(probes[name]) for name in names))
     checks = dict(zip(names, results, strict=True))
