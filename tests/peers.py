@@ -11,11 +11,16 @@ import http.server
 import json
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from typing import Any
 
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 from aiosmtpd.controller import Controller
+
+from application.notifications.relay import EXCHANGE
 
 
 def free_port() -> int:
@@ -87,17 +92,22 @@ class Relay:
 
 class WebhookReceiver:
     """A real HTTP server (a thread) that keeps every request it gets: answers the next
-    of ``answers`` (a status, or a status and headers), then 200 once they run out."""
+    of ``answers`` (a status, or a status and headers), then 200 once they run out; the
+    next ``slow`` requests wait ``delay`` seconds first."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.answers: list[int | tuple[int, dict[str, str]]] = []
+        self.slow, self.delay = 0, 0.0
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 receiver.requests.append((self.path, dict(self.headers.items()), body))
+                if receiver.slow:
+                    receiver.slow -= 1
+                    time.sleep(receiver.delay)
                 answer = receiver.answers.pop(0) if receiver.answers else 200
                 status, headers = answer if isinstance(answer, tuple) else (answer, {})
                 self.send_response(status)
@@ -124,3 +134,27 @@ class WebhookReceiver:
 
     def bodies(self) -> list[dict[str, Any]]:
         return [json.loads(body) for _, _, body in self.requests]
+
+
+@contextlib.asynccontextmanager
+async def broker_queue(url: str) -> AsyncIterator[AbstractQueue]:
+    """A consumer's queue on RabbitMQ, bound to every event type, as a receiving system
+    binds one."""
+    connection = await aio_pika.connect(url)
+    channel = await connection.channel()
+    exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange, routing_key="#")
+    try:
+        yield queue
+    finally:
+        await connection.close()
+
+
+async def drain(queue: AbstractQueue) -> list[AbstractIncomingMessage]:
+    """Every message the queue holds (waiting up to 5 s for one), acknowledged."""
+    received = []
+    while (message := await queue.get(fail=False, timeout=5)) is not None:
+        await message.ack()
+        received.append(message)
+    return received

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     webhook_allowed_networks: Annotated[list[str], NoDecode] = []
     # Multiplies every retry wait (1: the real schedule; tests shrink it).
     delivery_retry_scale: float = Field(1.0, gt=0, le=10)
+    # How long a worker holds the deliveries it is sending: if it dies meanwhile, another
+    # takes them over after this. Keep it longer than a send may take (10 s for a
+    # webhook), or a slow send may be sent again meanwhile.
+    delivery_lease: float = Field(60, ge=1, le=3600, description="seconds")
     # One line per request on the emporium.access logger (uvicorn's own is off).
     access_log: bool = False
 

@@ -17,13 +17,13 @@ from adapters.system import Uuid7Generator
 from adapters.webhooks import HttpWebhookClient
 from application.notifications.deliveries import DeliverDueHandler
 from application.notifications.ports import SendFailed
-from application.notifications.relay import EXCHANGE, RelayEventsHandler
+from application.notifications.relay import RelayEventsHandler
 from application.notifications.shared import Notifications
 from application.shared.outbox import OutboxEvent
 from entrypoints.events import EVENT_TYPES
 from tests.fakes import FakeClock, Receiver
 from tests.integration.test_notifications_contract import Audit, outbox, registered
-from tests.peers import Relay
+from tests.peers import Relay, broker_queue, drain
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -42,22 +42,8 @@ def event(type_: str = "order.paid") -> OutboxEvent:
 
 @pytest.fixture
 async def queue(rabbitmq_url: str) -> AsyncIterator[AbstractQueue]:
-    """A consumer's queue, bound to every event type, as a receiving system binds one."""
-    connection = await aio_pika.connect(rabbitmq_url)
-    channel = await connection.channel()
-    exchange = await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-    queue = await channel.declare_queue(exclusive=True)
-    await queue.bind(exchange, routing_key="#")
-    yield queue
-    await connection.close()
-
-
-async def drain(queue: AbstractQueue) -> list[aio_pika.abc.AbstractIncomingMessage]:
-    received = []
-    while (message := await queue.get(fail=False, timeout=5)) is not None:
-        await message.ack()
-        received.append(message)
-    return received
+    async with broker_queue(rabbitmq_url) as bound:
+        yield bound
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """The notifications context: the outbox's relay, the deliveries, mail, the broker and
 the webhooks."""
 
+from datetime import timedelta
+
 from dependency_injector import containers, providers
 
 from adapters.audit import LoggingAuditTrail
@@ -79,6 +81,7 @@ class NotificationsContainer(containers.DeclarativeContainer):
         event_types=providers.Object(EVENT_TYPES),
         https_only=production,
         retry_scale=settings.provided.delivery_retry_scale,
+        lease=providers.Callable(timedelta, seconds=settings.provided.delivery_lease),
     )
     relay_events = providers.Singleton(RelayEventsHandler, ports, LoggingAuditTrail())
     deliver_due = providers.Singleton(DeliverDueHandler, ports)
