@@ -8,6 +8,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from entrypoints.api.schemas.webhooks import event_body
+from entrypoints.events import EVENT_TYPES
 from entrypoints.settings import Settings
 from tests.e2e.conftest import API, assert_problem, bearer
 from tests.peers import WebhookReceiver
@@ -140,6 +142,7 @@ async def test_deliveries_are_listed_and_one_redelivered(
         200,
     )
     assert hooks.requests[0][1]["webhook-id"] == delivery["event_id"]
+    event_body("product.created").model_validate_json(hooks.requests[0][2])  # as declared
 
     again = await client.post(f"{path}/{delivery['id']}/redeliver", headers=admin["headers"])
     assert again.status_code == 202 and again.json()["status"] == "pending"
@@ -148,3 +151,19 @@ async def test_deliveries_are_listed_and_one_redelivered(
 
     elsewhere = f"{HOOKS}/{admin['id']}/deliveries/{delivery['id']}/redeliver"
     assert_problem(await client.post(elsewhere, headers=admin["headers"]), 404, "not_found")
+
+
+async def test_the_openapi_document_declares_every_event_a_webhook_delivers(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    assert set(document["webhooks"]) == EVENT_TYPES | {"webhook.ping"}
+    paid = document["webhooks"]["order.paid"]["post"]
+    assert {p["name"] for p in paid["parameters"]} == {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
+    body = paid["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    data = document["components"]["schemas"][body.split("/")[-1]]["properties"]["data"]
+    assert data == {"$ref": "#/components/schemas/OrderOut"}

@@ -74,6 +74,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(auth.router, prefix=API_PREFIX)
     app.include_router(users.admin_router, prefix=API_PREFIX)
     app.include_router(webhooks.admin_router, prefix=API_PREFIX)
+    webhooks.declare_deliveries(app.webhooks)
     install_problem_handlers(app)
     install_openapi(
         app,

@@ -21,6 +21,8 @@ from entrypoints.api.schemas.catalog import ANY_AMOUNT_PATTERN, amount_pattern
 from entrypoints.api.schemas.common import Problem
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# What a receiver answers a delivery (the document's ``webhooks``).
+_WEBHOOK_ANSWERS = {"2XX": {"description": "Delivered. Anything else is tried again later."}}
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -80,6 +82,7 @@ def install_openapi(app: FastAPI, extra_paths: dict[str, Any], store_currency: C
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
+                webhooks=app.webhooks.routes,
             )
             schema["paths"] = extra_paths | schema["paths"]
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -90,6 +93,9 @@ def install_openapi(app: FastAPI, extra_paths: dict[str, Any], store_currency: C
                 for method, operation in operations.items():
                     if method in _METHODS:
                         operation["responses"] = _problem_responses(path, operation)
+            for operations in schema.get("webhooks", {}).values():
+                for operation in operations.values():
+                    operation["responses"] = _WEBHOOK_ANSWERS
             _pin_money(schema, store_currency)
             app.openapi_schema = schema
         return app.openapi_schema

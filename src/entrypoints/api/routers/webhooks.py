@@ -3,7 +3,8 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import BaseModel
 
 from application.notifications.commands import (
     CreateWebhook,
@@ -15,6 +16,7 @@ from application.notifications.commands import (
 )
 from application.notifications.deliveries import RedeliverHandler
 from application.notifications.webhooks import (
+    PING,
     CreateWebhookHandler,
     DeleteWebhookHandler,
     GetWebhookHandler,
@@ -39,9 +41,11 @@ from entrypoints.api.schemas.webhooks import (
     WebhookListOut,
     WebhookOut,
     WebhookWithSecretOut,
+    event_body,
 )
 from entrypoints.api.security import CurrentActor
 from entrypoints.documents import delivery_document, webhook_document
+from entrypoints.events import EVENT_TYPES
 
 # Every route is for admins only (the use cases check): documented once.
 admin_router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=raises(Forbidden))
@@ -197,3 +201,33 @@ async def redeliver(
 ) -> JsonResponse:
     delivery = await redeliver(Redeliver(actor, delivery_id, endpoint_id))
     return JsonResponse(delivery_document(delivery), 202)
+
+
+def declare_deliveries(events: APIRouter) -> None:
+    """Every event type a webhook delivers, in the OpenAPI document's ``webhooks``: its
+    body and its Standard Webhooks headers."""
+    for event_type in sorted(EVENT_TYPES | {PING}):
+        _declare(events, event_type, event_body(event_type))
+
+
+def _declare(events: APIRouter, event_type: str, body: type[BaseModel]) -> None:
+    @events.post(
+        event_type,
+        summary=f"{event_type}, as a webhook delivers it",
+        operation_id=event_type.replace(".", "_"),
+    )
+    def delivery(
+        event: body,  # type: ignore[valid-type]
+        webhook_id: Annotated[
+            str, Header(description="The event's id, the same on every attempt: dedupe by it")
+        ],
+        webhook_timestamp: Annotated[int, Header(description="Unix seconds, at sending")],
+        webhook_signature: Annotated[
+            str,
+            Header(
+                description='"v1," and the base64 HMAC-SHA256 of "{id}.{timestamp}.{body}" '
+                "with the endpoint's secret; two, space-separated, while a rotated secret "
+                "is still valid"
+            ),
+        ],
+    ) -> None: ...

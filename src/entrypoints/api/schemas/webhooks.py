@@ -1,12 +1,16 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool, create_model
 
+from application.notifications.webhooks import PING
 from domain.notifications import DeliveryStatus
 from domain.notifications.webhook import ALL_EVENTS, DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH
+from entrypoints.api.schemas.catalog import Money, ProductOut
 from entrypoints.api.schemas.common import RequestBody
+from entrypoints.api.schemas.orders import OrderOut
+from entrypoints.api.schemas.users import UserOut
 from entrypoints.events import EVENT_TYPES
 
 EventType = Annotated[
@@ -97,3 +101,42 @@ class PingOut(BaseModel):
     delivered: bool = Field(description="whether the endpoint answered 2xx")
     status_code: int | None
     error: str | None
+
+
+class RefundedPaymentOut(BaseModel):
+    """The data of ``payment.refunded``."""
+
+    id: UUID
+    order_id: UUID
+    amount: Money
+    status: str
+    refund_id: str | None
+    updated_at: datetime
+
+
+class PingData(BaseModel):
+    endpoint_id: UUID
+
+
+# What each event's ``data`` is, by the first part of its type: a snapshot of its subject,
+# the document the API answers for it.
+EVENT_DATA: dict[str, type[BaseModel]] = {
+    "order": OrderOut,
+    "payment": RefundedPaymentOut,
+    "product": ProductOut,
+    "stock": ProductOut,
+    "user": UserOut,
+    "webhook": WebhookOut,
+}
+
+
+def event_body(event_type: str) -> type[BaseModel]:
+    """The body a webhook of ``event_type`` delivers (and the broker publishes)."""
+    data = PingData if event_type == PING else EVENT_DATA[event_type.split(".")[0]]
+    name = "".join(part.title() for part in event_type.replace("_", ".").split(".")) + "Event"
+    return create_model(
+        name,
+        type=(Literal[event_type], ...),  # type: ignore[arg-type]
+        timestamp=(datetime, Field(description="when it happened")),
+        data=(data, ...),
+    )
