@@ -1,11 +1,13 @@
 """The audit log: a reader of the outbox, one JSON line per event on the
 ``emporium.events`` logger, written as the relay dispatches it. It answers "who changed
 this price, and when": each line has the event's time, type, actor, request id and
-payload."""
+payload. Failed sign-ins and throttled requests, which change nothing and so are no
+events, are lines of their own (``security.*``), written as they happen."""
 
 import json
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from application.shared.outbox import OutboxEvent
 
@@ -28,3 +30,17 @@ class LoggingAuditTrail:
                 json.dumps(event.request_id),
                 event.data,  # JSON already
             )
+
+
+def log_security(kind: str, request_id: str, client: str, **data: str) -> None:
+    """``security.sign_in_failed`` (with the email tried, never the password) or
+    ``security.rate_limited`` (with the policy and path)."""
+    if audit_log.isEnabledFor(logging.INFO):
+        line = {
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "type": f"security.{kind}",
+            "request_id": request_id,
+            "client": client,
+            "data": data,
+        }
+        audit_log.info("%s", json.dumps(line))

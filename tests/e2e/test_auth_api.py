@@ -1,4 +1,6 @@
 import asyncio
+import json
+import logging
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -109,6 +111,23 @@ async def test_failed_sign_ins_are_throttled_with_retry_after(client: httpx.Asyn
     )
     assert_problem(limited, 429, "rate_limited")
     assert 0 < int(limited.headers["retry-after"]) <= 300
+
+
+async def test_failed_sign_ins_and_throttling_are_in_the_audit_log_without_the_password(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = await register(client)
+    caplog.set_level(logging.INFO, "emporium.events")
+    for _ in range(6):
+        await client.post(
+            f"{API}/auth/token", data={"username": user["email"], "password": "bad-pass"}
+        )
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "emporium.events"]
+    assert [(line["type"], line["data"]) for line in lines] == [
+        ("security.sign_in_failed", {"email": user["email"]})
+    ] * 5 + [("security.rate_limited", {"policy": "login", "path": f"{API}/auth/token"})]
+    assert all(line["request_id"] and line["client"] for line in lines)
+    assert "bad-pass" not in caplog.text
 
 
 async def test_without_a_token_the_answer_is_401_with_a_challenge(

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
+from adapters.audit import log_security
 from domain.shared.errors import (
     BadRequest,
     Conflict,
@@ -26,6 +27,7 @@ from domain.shared.errors import (
     Unauthenticated,
 )
 from entrypoints.api.openapi import allowed_methods
+from entrypoints.api.security import client_address
 
 logger = logging.getLogger("emporium.api")
 
@@ -122,6 +124,10 @@ async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
     headers = {}
     if (retry_after := getattr(error, "retry_after", None)) is not None:
         headers["Retry-After"] = str(retry_after)
+    if isinstance(error, RateLimited):
+        request_id, path = getattr(request.state, "request_id", ""), request.url.path
+        policy = error.policy[0] if error.policy is not None else "login"
+        log_security("rate_limited", request_id, client_address(request), policy=policy, path=path)
     if isinstance(error, RateLimited) and error.policy is not None:
         # draft-ietf-httpapi-ratelimit-headers: the quota that was hit, and none left of it.
         name, limit, window = error.policy

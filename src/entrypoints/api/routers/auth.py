@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response, status
 
+from adapters.audit import log_security
 from application.users.accounts import RegisterHandler
 from application.users.commands import Refresh, Register, SignIn, SignOut, TokenPair
 from application.users.errors import InvalidCredentials, InvalidToken
@@ -57,7 +58,12 @@ async def token(
     sign_in: Annotated[SignInHandler, use(lambda c: c.users.sign_in)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
-    return _token_out(await sign_in(SignIn(username, password, client_address(request))))
+    client = client_address(request)
+    try:
+        return _token_out(await sign_in(SignIn(username, password, client)))
+    except InvalidCredentials:
+        log_security("sign_in_failed", request.state.request_id, client, email=username)
+        raise
 
 
 @router.post(
