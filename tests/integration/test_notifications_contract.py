@@ -349,13 +349,13 @@ async def test_a_webhook_is_signed_retried_after_retry_after_and_keeps_its_id(
         endpoint = await endpoint_for(notifications, hooks.url, "user.password_changed")
         await change_password(make_uow, user)
         await relay()
-        hooks.answers = [500, (503, {"retry-after": "600"})]
+        hooks.answers = [500, (500, {"retry-after": "600"})]
 
         await deliver()  # 500: again in 5 s
         first = hooks.requests[0]
         Webhook(endpoint.secret).verify(first[2], first[1])  # the receiver's own check
         clock.advance(5)
-        await deliver()  # 503 asking for 10 min, longer than the schedule's 5
+        await deliver()  # 500 again, asking for 10 min, longer than the schedule's 5
         clock.advance(300)
         assert await deliver() == 0
         clock.advance(300)
