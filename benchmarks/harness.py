@@ -180,8 +180,9 @@ async def _query(database: str, statement: str, **parameters: object) -> list[Ro
 
 def check_stock(database: str, server: str) -> None:
     """Every product's stock is STOCK less what its order lines took (no oversell, no lost
-    update), and its ledger adds up to it: checked after each server's orders."""
-    ((orders, wrong, unledgered),) = asyncio.run(
+    update), its ledger adds up to it, and every order has its order.placed event in the
+    outbox: checked after each server's orders."""
+    ((orders, wrong, unledgered, eventless),) = asyncio.run(
         _query(
             database,
             "WITH sold AS (SELECT product_id, sum(quantity) AS units FROM order_lines "
@@ -190,7 +191,9 @@ def check_stock(database: str, server: str) -> None:
             "GROUP BY product_id) "
             "SELECT (SELECT count(*) FROM orders), "
             "count(*) FILTER (WHERE p.stock <> :stock - coalesce(s.units, 0)), "
-            "count(*) FILTER (WHERE p.stock <> l.total) "
+            "count(*) FILTER (WHERE p.stock <> l.total), "
+            "(SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT FROM outbox e "
+            "WHERE e.subject_id = o.id AND e.type = 'order.placed')) "
             "FROM products p LEFT JOIN sold s ON s.product_id = p.id "
             "LEFT JOIN ledger l ON l.product_id = p.id",
             stock=STOCK,
@@ -198,9 +201,10 @@ def check_stock(database: str, server: str) -> None:
     )
     print(
         f"     after {server}'s orders: {orders} orders in all; products whose stock is not "
-        f"{STOCK:,} less what was sold: {wrong}; whose ledger does not add up: {unledgered}"
+        f"{STOCK:,} less what was sold: {wrong}; whose ledger does not add up: {unledgered}; "
+        f"orders without their event: {eventless}"
     )
-    if wrong or unledgered:
+    if wrong or unledgered or eventless:
         raise SystemExit(f"stock went wrong under {server}'s load")
 
 
@@ -313,6 +317,9 @@ def main() -> None:
             # Both servers lock the customer and count their unpaid orders; the load's
             # one customer places thousands.
             "EMPORIUM_ORDER_MAX_PENDING": "1000000",
+            # Both write each order's event to the outbox; neither relays it (production
+            # runs `emporium worker` processes for that, on cores of their own).
+            "EMPORIUM_WORKER_IN_PROCESS": "false",
             "PYTHONPATH": str(ROOT),
         }
         emporium_port, reference_port = 18001, 18002

@@ -13,8 +13,10 @@ Emporium endpoints it is measured against, on the same database.
   with a next cursor signed the same way.
 - POST /api/v1/orders: the same token check and user row, the same body rules, then one
   transaction: the order's products locked in id order (``FOR UPDATE``), their stock
-  lowered by a version-checked UPDATE, a ledger row per line, the order and its lines;
-  the same 201 JSON and Location.
+  lowered by a version-checked UPDATE, a ledger row per line, the order and its lines,
+  and its ``order.placed`` event with the order's snapshot in the outbox; the same 201
+  JSON and Location. (Emporium's in-process worker is off, as it is in production when
+  `emporium worker` processes relay the outbox: neither server relays.)
 
 It gets every advantage Emporium has: as many connections (one pool as large as
 Emporium's two), handed out first come, first served, with no reset query on release
@@ -34,6 +36,7 @@ import hmac
 import math
 import os
 import re
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -103,6 +106,11 @@ INSERT_ORDER = (
     "payment_expires_at, payment_attempts, version) "
     "VALUES ($1, $2, 'pending_payment', $3, $4, $5, $6, coalesce($7, ''), $8, $9, $10, $11, $11, "
     "$12, 0, 1)"
+)
+INSERT_EVENT = (
+    "INSERT INTO outbox (id, type, subject_id, subject_version, occurred_at, data, "
+    "schema_version, request_id, actor, dispatched_at) "
+    "VALUES ($1, 'order.placed', $2, 1, $3, $4, 1, $5, $6, NULL)"
 )
 INSERT_LINE = (
     "INSERT INTO order_lines (order_id, position, product_id, sku, name, unit_price_minor, "
@@ -379,33 +387,43 @@ async def place_order(request: Request) -> Response:
                     for position, (row, quantity) in enumerate(lines)
                 ],
             )
-    document = {
-        "id": str(order_id),
-        "customer_id": str(claims["sub"]),
-        "status": "pending_payment",
-        "lines": [
-            {
-                "product_id": str(row["id"]),
-                "sku": row["sku"],
-                "name": row["name"],
-                "unit_price": _money(row["price_minor"]),
-                "quantity": quantity,
-                "line_total": _money(row["price_minor"] * quantity),
+            document = {
+                "id": str(order_id),
+                "customer_id": str(claims["sub"]),
+                "status": "pending_payment",
+                "lines": [
+                    {
+                        "product_id": str(row["id"]),
+                        "sku": row["sku"],
+                        "name": row["name"],
+                        "unit_price": _money(row["price_minor"]),
+                        "quantity": quantity,
+                        "line_total": _money(row["price_minor"] * quantity),
+                    }
+                    for row, quantity in lines
+                ],
+                "total": _money(total),
+                "shipping_address": address,
+                "created_at": _time(now),
+                "updated_at": _time(now),
+                "payment_expires_at": _time(expires),
+                "paid_at": None,
+                "shipped_at": None,
+                "delivered_at": None,
+                "cancelled_at": None,
+                "cancellation_reason": None,
+                "tracking_number": None,
             }
-            for row, quantity in lines
-        ],
-        "total": _money(total),
-        "shipping_address": address,
-        "created_at": _time(now),
-        "updated_at": _time(now),
-        "payment_expires_at": _time(expires),
-        "paid_at": None,
-        "shipped_at": None,
-        "delivered_at": None,
-        "cancelled_at": None,
-        "cancellation_reason": None,
-        "tracking_number": None,
-    }
+            # The event, with the order's snapshot, in the same transaction (the outbox).
+            await conn.execute(
+                INSERT_EVENT,
+                _new_id(),
+                order_id,
+                now,
+                orjson.dumps(document).decode(),
+                secrets.token_hex(16),
+                str(customer),
+            )
     return _json(document, 201, {"Location": f"/api/v1/orders/{order_id}"})
 
 

@@ -38,6 +38,7 @@ def upgrade() -> None:
         "deliveries",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("target", sa.String(length=64), nullable=False),
         sa.Column("dedupe_key", sa.String(length=200), nullable=False),
@@ -52,7 +53,7 @@ def upgrade() -> None:
         sa.Column("lease", sa.Uuid(), nullable=True),
         sa.Column("leased_until", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "status IN ('pending', 'delivered', 'failed')", name=op.f("ck_deliveries_status")
+            "status IN ('pending', 'succeeded', 'failed')", name=op.f("ck_deliveries_status")
         ),
         sa.CheckConstraint(
             "channel IN ('broker', 'email', 'webhook')", name=op.f("ck_deliveries_channel")
@@ -76,7 +77,9 @@ def upgrade() -> None:
         postgresql_where=pending,
         sqlite_where=pending,
     )
-    op.create_index(op.f("ix_deliveries_target_created_at"), "deliveries", ["target", "created_at"])
+    op.create_index(
+        op.f("ix_deliveries_target_created_at_id"), "deliveries", ["target", "created_at", "id"]
+    )
 
 
 def downgrade() -> None:

@@ -11,7 +11,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -42,12 +42,8 @@ class HttpWebhookClient:
         )
 
     async def post(self, url: str, headers: Mapping[str, str], body: str) -> int:
-        parts = urlsplit(url)
-        if parts.scheme != "https" and (self._https_only or parts.scheme != "http"):
-            raise SendFailed(f"refused: {parts.scheme}:// (only https:// is allowed)")
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        address = await self._checked_address(host, port)
+        parts, address = await self._checked(url)
+        host, port = parts.hostname or "", _port(parts)
         literal = f"[{address}]" if address.version == 6 else str(address)
         pinned = parts._replace(netloc=f"{literal}:{port}").geturl()
         extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
@@ -73,13 +69,30 @@ class HttpWebhookClient:
             retry_after=_retry_after(response.headers.get("retry-after")),
         )
 
+    async def refusal(self, url: str) -> str | None:
+        try:
+            await self._checked(url)
+        except _Unresolved:
+            return None
+        except SendFailed as refused:
+            return refused.error
+        return None
+
+    async def _checked(self, url: str) -> tuple[SplitResult, Address]:
+        """The URL's parts and the address to send to, once its scheme and every
+        address its host resolves to are allowed."""
+        parts = urlsplit(url)
+        if parts.scheme != "https" and (self._https_only or parts.scheme != "http"):
+            raise SendFailed(f"refused: {parts.scheme}:// (only https:// is allowed)")
+        return parts, await self._checked_address(parts.hostname or "", _port(parts))
+
     async def _checked_address(self, host: str, port: int) -> Address:
         try:
             resolved = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
         except OSError as error:
-            raise SendFailed(f"cannot resolve {host}: {error}") from error
+            raise _Unresolved(f"cannot resolve {host}: {error}") from error
         addresses = [ipaddress.ip_address(info[4][0]) for info in resolved]
         refused = [a for a in addresses if not (is_public(a) or self._allowed_address(a))]
         if refused or not addresses:
@@ -94,6 +107,14 @@ class HttpWebhookClient:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+class _Unresolved(SendFailed):
+    """The host does not resolve (now)."""
+
+
+def _port(parts: SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def _retry_after(value: str | None) -> timedelta | None:

@@ -134,6 +134,7 @@ def delivery_document(delivery: Delivery) -> dict[str, Any]:
     return {
         "id": str(delivery.id),
         "event_id": str(delivery.event_id),
+        "event_type": delivery.event_type,
         "status": delivery.status.value,
         "attempts": delivery.attempts,
         "last_status_code": delivery.last_status,

@@ -5,6 +5,7 @@ commit). ``../shared/API.md`` lists them; receivers depend on these names."""
 from collections.abc import Iterable
 from typing import Any
 
+from application.notifications.shared import PING
 from application.shared.outbox import PublicEvent
 from domain.catalog import Product
 from domain.catalog.events import (
@@ -15,7 +16,7 @@ from domain.catalog.events import (
     StockAdjusted,
 )
 from domain.notifications import WebhookEndpoint
-from domain.notifications.events import WebhookDisabled
+from domain.notifications.events import WebhookDisabled, WebhookPinged
 from domain.orders import Order, Payment
 from domain.orders.events import (
     OrderCancelled,
@@ -63,9 +64,11 @@ _TYPES: dict[type[DomainEvent], str] = {
     UserActivated: "user.updated",
     UserDeactivated: "user.updated",
     WebhookDisabled: "webhook.disabled",
+    WebhookPinged: PING,
 }
 
-EVENT_TYPES = frozenset(_TYPES.values()) | {"stock.low"}
+# What endpoints may subscribe to (a ping goes to the pinged endpoint only).
+EVENT_TYPES = frozenset(_TYPES.values()) - {PING} | {"stock.low"}
 
 
 def _payment_document(payment: Payment) -> dict[str, Any]:

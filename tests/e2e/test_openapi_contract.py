@@ -94,11 +94,18 @@ _CURSOR_OPERATIONS = {
     "GET /api/v1/users",
     "GET /api/v1/products",
     "GET /api/v1/products/{product_id}/stock-movements",
+    "GET /api/v1/webhooks/{endpoint_id}/deliveries",
 }
 # Likewise, what only the data can tell: whether a product exists and is on sale
-# (422 unknown_product), whether an order names a product twice, and whether the
-# gateway knows a payment token (both 422).
-_DATA_DEPENDENT_422 = {"POST /api/v1/orders", "POST /api/v1/orders/{order_id}/pay"}
+# (422 unknown_product), whether an order names a product twice, whether the gateway
+# knows a payment token, and whether a webhook's host resolves to a public address
+# (all 422).
+_DATA_DEPENDENT_422 = {
+    "POST /api/v1/orders",
+    "POST /api/v1/orders/{order_id}/pay",
+    "POST /api/v1/webhooks",
+    "PATCH /api/v1/webhooks/{endpoint_id}",
+}
 _ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 
 

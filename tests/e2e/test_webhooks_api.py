@@ -49,25 +49,30 @@ async def test_an_endpoint_is_created_with_its_secret_shown_once(
     assert listed.json() == {"items": [read.json()]}
 
 
-async def test_a_ping_is_signed_with_the_secret_and_rotation_adds_one(
-    client: httpx.AsyncClient, admin: dict[str, Any], hooks: WebhookReceiver
+async def deliver(container: Any) -> None:
+    """What a worker does: relay the outbox, then send what is due."""
+    await container.notifications.relay_events()()
+    await container.notifications.deliver_due()()
+
+
+async def test_a_ping_goes_to_the_endpoint_alone_signed_and_rotation_adds_a_signature(
+    client: httpx.AsyncClient, admin: dict[str, Any], hooks: WebhookReceiver, container: Any
 ) -> None:
-    endpoint = (await create(client, admin, url=hooks.url, event_types=["*"])).json()
+    endpoint = (await create(client, admin, url=hooks.url, event_types=["order.paid"])).json()
+    await create(client, admin, url=hooks.url + "/other", event_types=["*"])
     pinged = await client.post(f"{HOOKS}/{endpoint['id']}/ping", headers=admin["headers"])
-    assert pinged.json() == {"delivered": True, "status_code": 200, "error": None}
-    _, headers, body = hooks.requests[0]
-    assert Webhook(endpoint["secret"]).verify(body, headers)["type"] == "webhook.ping"
+    assert (pinged.status_code, pinged.content) == (202, b"")
+    await deliver(container)
+    pings = [(p, h, b) for p, h, b in hooks.requests if b"webhook.ping" in b]
+    [(path, headers, body)] = pings  # not to the endpoint that wants every event
+    event = Webhook(endpoint["secret"]).verify(body, headers)
+    assert (path, event["type"], event["data"]["id"]) == ("/hooks", "webhook.ping", endpoint["id"])
 
     rotated = await client.post(f"{HOOKS}/{endpoint['id']}/rotate-secret", headers=admin["headers"])
     assert rotated.status_code == 200 and rotated.json()["secret"] != endpoint["secret"]
-    hooks.answers = [(410, {})]
-    pinged = await client.post(f"{HOOKS}/{endpoint['id']}/ping", headers=admin["headers"])
-    assert pinged.json() == {
-        "delivered": False,
-        "status_code": 410,
-        "error": "the endpoint answered 410",
-    }
-    _, headers, body = hooks.requests[1]
+    await client.post(f"{HOOKS}/{endpoint['id']}/ping", headers=admin["headers"])
+    await deliver(container)
+    _, headers, body = [r for r in hooks.requests if b"webhook.ping" in r[2]][1]
     for secret in (endpoint["secret"], rotated.json()["secret"]):  # either verifies
         Webhook(secret).verify(body, headers)
 
@@ -104,6 +109,9 @@ async def test_an_endpoint_is_changed_and_deleted(
         {"url": "https://example.com/hooks", "event_types": ["order.lost"]},
         {"url": "https://example.com/hooks", "event_types": ["*"], "secret": "whsec_mine"},
         {"url": "https://example.com/" + "a" * 2000, "event_types": ["*"]},
+        {"url": "http://10.1.2.3/hooks", "event_types": ["*"]},  # not a public address
+        {"url": "http://169.254.169.254/latest", "event_types": ["*"]},
+        {"url": "http://0.0.0.0/hooks", "event_types": ["*"]},
     ],
 )
 async def test_bad_input_is_a_422_and_creates_nothing(
@@ -130,23 +138,22 @@ async def test_deliveries_are_listed_and_one_redelivered(
     endpoint = (await create(client, admin, url=hooks.url, event_types=["product.created"])).json()
     product = {"sku": "TEA-1", "name": "Tea", "price": {"amount": "4.50", "currency": "USD"}}
     assert (await client.post(f"{API}/products", json=product, headers=admin["headers"])).is_success
-    notifications = container.notifications
-    await notifications.relay_events()()
-    await notifications.deliver_due()()
+    await deliver(container)
 
     path = f"{HOOKS}/{endpoint['id']}/deliveries"
     [delivery] = (await client.get(path, headers=admin["headers"])).json()["items"]
-    assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == (
-        "delivered",
-        1,
-        200,
-    )
+    assert (
+        delivery["event_type"],
+        delivery["status"],
+        delivery["attempts"],
+        delivery["last_status_code"],
+    ) == ("product.created", "succeeded", 1, 200)
     assert hooks.requests[0][1]["webhook-id"] == delivery["event_id"]
     event_body("product.created").model_validate_json(hooks.requests[0][2])  # as declared
 
     again = await client.post(f"{path}/{delivery['id']}/redeliver", headers=admin["headers"])
     assert again.status_code == 202 and again.json()["status"] == "pending"
-    await notifications.deliver_due()()
+    await deliver(container)
     assert [h["webhook-id"] for _, h, _ in hooks.requests] == [delivery["event_id"]] * 2
 
     elsewhere = f"{HOOKS}/{admin['id']}/deliveries/{delivery['id']}/redeliver"
@@ -158,6 +165,7 @@ async def test_the_openapi_document_declares_every_event_a_webhook_delivers(
 ) -> None:
     document = (await client.get("/openapi.json")).json()
     assert set(document["webhooks"]) == EVENT_TYPES | {"webhook.ping"}
+    assert "webhook.ping" not in EVENT_TYPES  # nobody subscribes to another's pings
     paid = document["webhooks"]["order.paid"]["post"]
     assert {p["name"] for p in paid["parameters"]} == {
         "webhook-id",
@@ -167,3 +175,26 @@ async def test_the_openapi_document_declares_every_event_a_webhook_delivers(
     body = paid["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     data = document["components"]["schemas"][body.split("/")[-1]]["properties"]["data"]
     assert data == {"$ref": "#/components/schemas/OrderOut"}
+
+
+async def test_deliveries_come_in_pages_newest_first(
+    client: httpx.AsyncClient, admin: dict[str, Any], hooks: WebhookReceiver, container: Any
+) -> None:
+    endpoint = (await create(client, admin, url=hooks.url, event_types=["order.paid"])).json()
+    for _ in range(3):  # three pings, none of them anything else
+        await client.post(f"{HOOKS}/{endpoint['id']}/ping", headers=admin["headers"])
+        await deliver(container)
+    path = f"{HOOKS}/{endpoint['id']}/deliveries"
+    first = (await client.get(path, params={"limit": 2}, headers=admin["headers"])).json()
+    rest = await client.get(
+        path, params={"limit": 2, "cursor": first["next_cursor"]}, headers=admin["headers"]
+    )
+    ids = [d["id"] for d in first["items"] + rest.json()["items"]]
+    assert rest.json()["next_cursor"] is None and len(set(ids)) == 3
+    assert ids == sorted(ids, reverse=True)
+    elsewhere = await client.get(
+        f"{HOOKS}/{admin['id']}/deliveries",
+        params={"cursor": first["next_cursor"]},
+        headers=admin["headers"],
+    )
+    assert_problem(elsewhere, 404, "not_found")

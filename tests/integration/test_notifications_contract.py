@@ -230,7 +230,7 @@ async def test_a_failed_attempt_is_retried_after_its_wait_then_arrives(
     async with make_uow(read_only=True) as uow:
         [delivery] = await uow.deliveries.list(DeliveryQuery())  # type: ignore[attr-defined]
     assert (delivery.status, delivery.attempts, delivery.last_status) == (
-        DeliveryStatus.DELIVERED,
+        DeliveryStatus.SUCCEEDED,
         3,
         None,
     )
@@ -374,7 +374,7 @@ async def test_a_webhook_is_signed_retried_after_retry_after_and_keeps_its_id(
     async with make_uow(read_only=True) as uow:
         [delivery] = await uow.deliveries.list(DeliveryQuery(Channel.WEBHOOK))  # type: ignore[attr-defined]
     assert (delivery.status, delivery.attempts, delivery.last_status) == (
-        DeliveryStatus.DELIVERED,
+        DeliveryStatus.SUCCEEDED,
         3,
         200,
     )

@@ -101,3 +101,14 @@ async def test_production_refuses_plain_http(hooks: WebhookReceiver) -> None:
     finally:
         await client.close()
     assert hooks.requests == []
+
+
+async def test_an_endpoint_is_refused_at_once_only_for_an_address_it_may_not_reach() -> None:
+    client, production = HttpWebhookClient(https_only=False), HttpWebhookClient(https_only=True)
+    try:
+        assert "not a public address" in (await client.refusal("http://localhost/h") or "")
+        assert await client.refusal("http://no-such-host.invalid/h") is None  # not yet
+        assert "only https" in (await production.refusal("http://example.com/h") or "")
+    finally:
+        await client.close()
+        await production.close()

@@ -116,6 +116,7 @@ class MemoryDeliveryRepository(Writes):
                 if query.channel in (None, d.channel)
                 and query.target in (None, d.target)
                 and query.status in (None, d.status)
+                and (query.after is None or (d.created_at, d.id) < query.after)
             ),
             key=lambda d: (d.created_at, d.id),
             reverse=True,
@@ -126,7 +127,7 @@ class MemoryDeliveryRepository(Writes):
         return Counter(
             (d.channel, d.status)
             for d, _, _ in self._rows.values()
-            if d.status is not DeliveryStatus.DELIVERED
+            if d.status is not DeliveryStatus.SUCCEEDED
         )
 
 

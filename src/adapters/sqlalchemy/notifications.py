@@ -33,6 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.outbox import outbox
+from adapters.sqlalchemy.queries import after_parameters, after_position
 from adapters.sqlalchemy.statements import Repositories, Statements, one_of
 from adapters.sqlalchemy.users import users
 from adapters.sqlalchemy.versions import save_versioned
@@ -49,6 +50,7 @@ deliveries = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("event_id", Uuid, nullable=False, index=True),
+    Column("event_type", String(64), nullable=False),
     Column("channel", String(16), nullable=False),
     Column("target", String(64), nullable=False),
     Column("dedupe_key", String(200), nullable=False, unique=True),
@@ -63,7 +65,7 @@ deliveries = Table(
     # The worker that holds it, until when: a killed worker's lease runs out.
     Column("lease", Uuid, nullable=True),
     Column("leased_until", UtcDateTime, nullable=True),
-    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+    CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status"),
     CheckConstraint("channel IN ('broker', 'email', 'webhook')", name="channel"),
     # The workers' queue, and the check that a subject's earlier delivery went first.
     Index(None, "next_attempt_at", postgresql_where=_PENDING, sqlite_where=_PENDING),
@@ -76,7 +78,7 @@ deliveries = Table(
         postgresql_where=_PENDING,
         sqlite_where=_PENDING,
     ),
-    Index(None, "target", "created_at"),
+    Index(None, "target", "created_at", "id"),
 )
 
 webhook_endpoints = Table(
@@ -120,7 +122,7 @@ _UNDISPATCHED = select(
 ).where(outbox.c.dispatched_at.is_(None))
 _UNFINISHED = (
     select(deliveries.c.channel, deliveries.c.status, func.count().label("count"))
-    .where(deliveries.c.status != DeliveryStatus.DELIVERED.value)
+    .where(deliveries.c.status != DeliveryStatus.SUCCEEDED.value)
     .group_by(deliveries.c.channel, deliveries.c.status)
 )
 
@@ -229,8 +231,11 @@ _SAVE_LEASED = _SAVE.where(deliveries.c.lease == bindparam("held"))
 _DELIVERY_BY_ID = select(deliveries).where(deliveries.c.id == bindparam("delivery_id"))
 
 
+_NEWEST_FIRST = (deliveries.c.created_at, deliveries.c.id)
+
+
 @cache
-def _deliveries_page(channel: bool, target: bool, status: bool) -> Select[Any]:
+def _deliveries_page(channel: bool, target: bool, status: bool, after: bool) -> Select[Any]:
     conditions: list[ColumnElement[bool]] = []
     if channel:
         conditions.append(deliveries.c.channel == bindparam("channel"))
@@ -238,10 +243,12 @@ def _deliveries_page(channel: bool, target: bool, status: bool) -> Select[Any]:
         conditions.append(deliveries.c.target == bindparam("target"))
     if status:
         conditions.append(deliveries.c.status == bindparam("status"))
+    if after:
+        conditions.append(after_position(_NEWEST_FIRST, descending=True))
     return (
         select(deliveries)
         .where(*conditions)
-        .order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc())
+        .order_by(*(column.desc() for column in _NEWEST_FIRST))
         .limit(bindparam("limit"))
     )
 
@@ -250,6 +257,7 @@ def _delivery(row: Mapping[Any, Any]) -> Delivery:
     return Delivery(
         id=row["id"],
         event_id=row["event_id"],
+        event_type=row["event_type"],
         channel=Channel(row["channel"]),
         target=row["target"],
         dedupe_key=row["dedupe_key"],
@@ -268,6 +276,7 @@ def _delivery_row(delivery: Delivery) -> dict[str, Any]:
     return {
         "id": delivery.id,
         "event_id": delivery.event_id,
+        "event_type": delivery.event_type,
         "channel": delivery.channel.value,
         "target": delivery.target,
         "dedupe_key": delivery.dedupe_key,
@@ -320,9 +329,13 @@ class SqlDeliveryRepository:
 
     async def list(self, query: DeliveryQuery) -> Sequence[Delivery]:
         filters = {"channel": query.channel, "target": query.target, "status": query.status}
-        statement = _deliveries_page(*(value is not None for value in filters.values()))
+        statement = _deliveries_page(
+            *(value is not None for value in filters.values()), query.after is not None
+        )
         parameters: dict[str, Any] = {"limit": query.limit}
         parameters |= {name: str(value) for name, value in filters.items() if value is not None}
+        if query.after is not None:
+            parameters |= after_parameters(query.after)
         return [_delivery(row) for row in await self._statements.rows(statement, parameters)]
 
 

@@ -90,12 +90,4 @@ class ListWebhookDeliveries:
     endpoint_id: UUID
     status: DeliveryStatus | None = None
     limit: int = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Ping:
-    """What the endpoint answered a ping: its status, or why nothing came back."""
-
-    delivered: bool
-    status: int | None
-    error: str | None
+    after: tuple[datetime, UUID] | None = None

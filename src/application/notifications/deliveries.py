@@ -16,7 +16,7 @@ from application.notifications.ports import (
     SendFailed,
 )
 from application.notifications.shared import EMAIL_TEMPLATES, Notifications, envelope
-from application.notifications.webhooks import signed_headers
+from application.notifications.signatures import signed_headers
 from application.shared.outbox import OutboxEvent
 from domain.notifications import Channel, Delivery, DeliveryStatus
 from domain.shared.errors import NotFound

@@ -44,6 +44,7 @@ class DeliveryQuery:
     target: str | None = None
     status: DeliveryStatus | None = None
     limit: int = 50
+    after: tuple[datetime, UUID] | None = None
 
 
 class DeliveryRepository(Protocol):
@@ -155,6 +156,11 @@ class Mailer(Protocol):
 
 
 class WebhookClient(Protocol):
+    async def refusal(self, url: str) -> str | None:
+        """Why nothing may be posted to ``url`` as things stand (it resolves to an
+        address that is not public, say), or None. A host that does not resolve yet is
+        no refusal: every delivery checks again."""
+
     async def post(self, url: str, headers: Mapping[str, str], body: str) -> int:
         """The receiver's 2xx status; SendFailed for any other answer, a redirect, a
         timeout, an address it may not reach (private, loopback, link-local), or none."""

@@ -8,7 +8,7 @@ from typing import Protocol
 from uuid import UUID
 
 from application.notifications.ports import NotificationsUnitOfWork
-from application.notifications.shared import EMAIL_TEMPLATES, Notifications
+from application.notifications.shared import EMAIL_TEMPLATES, PING, Notifications
 from application.shared.outbox import OutboxEvent
 from domain.notifications import Channel, Delivery, WebhookEndpoint
 
@@ -44,7 +44,7 @@ class RelayEventsHandler:
         return len(events)
 
     def _to_broker(self, event: OutboxEvent, now: datetime) -> Iterator[Delivery]:
-        if self._n.broker is not None:
+        if self._n.broker is not None and event.type != PING:
             yield self._delivery(event, Channel.BROKER, EXCHANGE, f"broker:{event.id}", now)
 
     async def _to_inboxes(
@@ -71,8 +71,9 @@ class RelayEventsHandler:
     def _to_webhooks(
         self, event: OutboxEvent, endpoints: Sequence[WebhookEndpoint], now: datetime
     ) -> Iterator[Delivery]:
+        pinged = event.subject_id if event.type == PING else None
         for endpoint in endpoints:
-            if endpoint.wants(event.type):
+            if endpoint.id == pinged or (pinged is None and endpoint.wants(event.type)):
                 key = f"webhook:{endpoint.id}:{event.id}"
                 yield self._delivery(event, Channel.WEBHOOK, str(endpoint.id), key, now)
 
@@ -82,6 +83,7 @@ class RelayEventsHandler:
         return Delivery(
             id=self._n.ids.new_id(),
             event_id=event.id,
+            event_type=event.type,
             channel=channel,
             target=target,
             dedupe_key=key,

@@ -38,6 +38,10 @@ EMAIL_TEMPLATES = {
 }
 
 
+# An admin's test event: to the pinged endpoint alone, whatever it subscribes to.
+PING = "webhook.ping"
+
+
 def envelope(event: OutboxEvent) -> str:
     """What a receiver gets of an event (a webhook's body, a broker message's): its
     type, when it happened and its snapshot, as the Standard Webhooks payload has it."""

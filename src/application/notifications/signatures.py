@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 SECRET_BYTES = 32
@@ -23,3 +24,15 @@ def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
 
 def signature_header(valid: list[str], message_id: str, timestamp: int, body: str) -> str:
     return " ".join(sign(secret, message_id, timestamp, body) for secret in valid)
+
+
+def signed_headers(
+    secrets: list[str], message_id: str, timestamp: int, body: str
+) -> Mapping[str, str]:
+    """A delivery's headers, as Standard Webhooks has them."""
+    return {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(secrets, message_id, timestamp, body),
+    }

@@ -1,25 +1,23 @@
 """The admins' webhook endpoints: created with a secret shown once, changed, rotated,
 pinged, deleted; and their deliveries, listed and redelivered."""
 
-from collections.abc import Mapping
+from datetime import datetime
 from uuid import UUID
 
 from application.notifications.commands import (
     CreateWebhook,
     ListWebhookDeliveries,
     ListWebhooks,
-    Ping,
     UpdateWebhook,
     WebhookCommand,
 )
-from application.notifications.ports import DeliveryQuery, NotificationsReader, SendFailed
+from application.notifications.ports import DeliveryQuery, NotificationsReader
 from application.notifications.shared import Notifications
-from application.notifications.signatures import new_secret, signature_header
+from application.notifications.signatures import new_secret
+from application.shared.pages import Page, split_page
 from domain.notifications import Channel, Delivery, WebhookEndpoint
 from domain.notifications.webhook import check_description, check_event_types, check_url
-from domain.shared.errors import NotFound
-
-PING = "webhook.ping"
+from domain.shared.errors import InvalidValue, NotFound
 
 
 def _not_found(endpoint_id: UUID) -> NotFound:
@@ -33,16 +31,13 @@ async def _endpoint(uow: NotificationsReader, endpoint_id: UUID, **lock: bool) -
     return endpoint
 
 
-def signed_headers(
-    secrets: list[str], message_id: str, timestamp: int, body: str
-) -> Mapping[str, str]:
-    """A delivery's headers, as Standard Webhooks has them."""
-    return {
-        "content-type": "application/json",
-        "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature_header(secrets, message_id, timestamp, body),
-    }
+async def _postable(n: Notifications, url: str) -> str:
+    """``url`` if it is well formed and resolves to addresses a delivery may go to now
+    (each delivery checks again)."""
+    url = check_url(url, https_only=n.https_only)
+    if (refusal := await n.webhooks.refusal(url)) is not None:
+        raise InvalidValue("url", refusal)
+    return url
 
 
 class CreateWebhookHandler:
@@ -54,7 +49,7 @@ class CreateWebhookHandler:
         n, now = self._n, self._n.clock.now()
         endpoint = WebhookEndpoint(
             id=n.ids.new_id(),
-            url=check_url(cmd.url, https_only=n.https_only),
+            url=await _postable(n, cmd.url),
             event_types=check_event_types(cmd.event_types, n.event_types),
             description=check_description(cmd.description),
             secret=new_secret(),
@@ -75,10 +70,11 @@ class UpdateWebhookHandler:
     async def __call__(self, cmd: UpdateWebhook) -> WebhookEndpoint:
         cmd.actor.require_admin("manage webhooks")
         n, now = self._n, self._n.clock.now()
+        url = await _postable(n, cmd.url) if cmd.url is not None else None
         async with n.uow() as uow:
             endpoint = await _endpoint(uow, cmd.endpoint_id, for_update=True)
-            if cmd.url is not None:
-                endpoint.url = check_url(cmd.url, https_only=n.https_only)
+            if url is not None:
+                endpoint.url = url
             if cmd.event_types is not None:
                 endpoint.event_types = check_event_types(cmd.event_types, n.event_types)
             if cmd.description is not None:
@@ -143,35 +139,31 @@ class RotateWebhookSecretHandler:
 
 
 class PingWebhookHandler:
-    """A signed ``webhook.ping`` sent now, outside the outbox: whether the endpoint
-    takes deliveries, and what it answered."""
+    """A ``webhook.ping`` event, through the outbox like any other, to this endpoint
+    alone: its delivery shows among the endpoint's deliveries."""
 
     def __init__(self, notifications: Notifications) -> None:
         self._n = notifications
 
-    async def __call__(self, cmd: WebhookCommand) -> Ping:
+    async def __call__(self, cmd: WebhookCommand) -> None:
         cmd.actor.require_admin("manage webhooks")
-        n, now = self._n, self._n.clock.now()
-        async with n.read_uow() as uow:
-            endpoint = await _endpoint(uow, cmd.endpoint_id)
-        message_id, timestamp = str(n.ids.new_id()), int(now.timestamp())
-        stamp = now.isoformat().replace("+00:00", "Z")
-        body = f'{{"type":"{PING}","timestamp":"{stamp}","data":{{"endpoint_id":"{endpoint.id}"}}}}'
-        headers = signed_headers(endpoint.secrets(now), message_id, timestamp, body)
-        try:
-            status = await n.webhooks.post(endpoint.url, headers, body)
-        except SendFailed as failure:
-            return Ping(False, failure.status, failure.error)
-        return Ping(True, status, None)
+        async with self._n.uow() as uow:
+            endpoint = await _endpoint(uow, cmd.endpoint_id, for_update=True)
+            endpoint.ping()
+            await uow.webhooks.save(endpoint)
+            await uow.commit()
 
 
 class ListWebhookDeliveriesHandler:
     def __init__(self, notifications: Notifications) -> None:
         self._n = notifications
 
-    async def __call__(self, cmd: ListWebhookDeliveries) -> list[Delivery]:
+    async def __call__(self, cmd: ListWebhookDeliveries) -> Page[Delivery, tuple[datetime, UUID]]:
         cmd.actor.require_admin("manage webhooks")
-        query = DeliveryQuery(Channel.WEBHOOK, str(cmd.endpoint_id), cmd.status, cmd.limit)
+        # One more tells whether there is a next page.
+        target = str(cmd.endpoint_id)
+        query = DeliveryQuery(Channel.WEBHOOK, target, cmd.status, cmd.limit + 1, cmd.after)
         async with self._n.read_uow() as uow:
             await _endpoint(uow, cmd.endpoint_id)
-            return list(await uow.deliveries.list(query))
+            found = await uow.deliveries.list(query)
+        return split_page(found, cmd.limit, lambda d: (d.created_at, d.id))

@@ -17,7 +17,7 @@ class Channel(StrEnum):
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
-    DELIVERED = "delivered"
+    SUCCEEDED = "succeeded"
     FAILED = "failed"  # the schedule ran out: only an operator's redelivery tries again
 
 
@@ -47,6 +47,7 @@ class Delivery:
 
     id: UUID
     event_id: UUID
+    event_type: str
     channel: Channel
     target: str
     dedupe_key: str
@@ -61,7 +62,7 @@ class Delivery:
 
     def succeeded(self, now: datetime, status: int | None = None) -> None:
         self.attempts += 1
-        self.status, self.delivered_at, self.last_status = DeliveryStatus.DELIVERED, now, status
+        self.status, self.delivered_at, self.last_status = DeliveryStatus.SUCCEEDED, now, status
         self.last_error = None
 
     def failed(

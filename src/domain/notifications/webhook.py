@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from domain.notifications.events import WebhookDisabled
+from domain.notifications.events import WebhookDisabled, WebhookPinged
 from domain.shared.aggregate import Aggregate
 from domain.shared.errors import InvalidValue
 
@@ -89,6 +89,9 @@ class WebhookEndpoint(Aggregate):
 
     def disable(self, now: datetime) -> None:
         self.enabled, self.updated_at = False, now
+
+    def ping(self) -> None:
+        self.record(WebhookPinged(self.id))
 
     def delivered(self) -> None:
         self.failures_in_a_row = 0

@@ -139,6 +139,7 @@ def delivery_row(delivery: "Delivery") -> tuple[str, ...]:
     return (
         str(delivery.id),
         str(delivery.event_id),
+        delivery.event_type,
         delivery.channel.value,
         delivery.target,
         delivery.status.value,
@@ -152,6 +153,7 @@ def delivery_row(delivery: "Delivery") -> tuple[str, ...]:
 DELIVERY_COLUMNS = (
     "id",
     "event",
+    "type",
     "channel",
     "target",
     "status",

@@ -118,16 +118,15 @@ def rotate_secret(endpoint_id: UUID) -> None:
 
 @app.command()
 def ping(endpoint_id: UUID) -> None:
-    """Send a signed webhook.ping now; exits 1 unless the endpoint answers 2xx."""
-    from application.notifications.commands import Ping, WebhookCommand
+    """Send a webhook.ping event to the endpoint alone, as the workers send any event."""
+    from application.notifications.commands import WebhookCommand
     from application.shared.actor import Actor
 
-    command = WebhookCommand(Actor.operator(), endpoint_id)
-    answer: Ping = _run(lambda c: c.notifications.ping_webhook(), command)
-    if not answer.delivered:
-        stderr.print(f"[red]error:[/red] not delivered: {answer.error}", highlight=False)
-        raise typer.Exit(1)
-    stderr.print(f"Delivered ({answer.status}).")
+    _run(lambda c: c.notifications.ping_webhook(), WebhookCommand(Actor.operator(), endpoint_id))
+    stderr.print(
+        f"A webhook.ping is on its way: see `emporium webhooks deliveries {endpoint_id}`.",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -144,7 +143,7 @@ def deliveries(
 
     async def found(container: "Container") -> AsyncIterator["Delivery"]:
         command = ListWebhookDeliveries(Actor.operator(), endpoint_id, state, limit)
-        for delivery in await container.notifications.list_webhook_deliveries()(command):
+        for delivery in (await container.notifications.list_webhook_deliveries()(command)).items:
             yield delivery
 
     print_items(found, DELIVERY_COLUMNS, delivery_row)

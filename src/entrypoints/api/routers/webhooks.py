@@ -15,8 +15,8 @@ from application.notifications.commands import (
     WebhookCommand,
 )
 from application.notifications.deliveries import RedeliverHandler
+from application.notifications.shared import PING
 from application.notifications.webhooks import (
-    PING,
     CreateWebhookHandler,
     DeleteWebhookHandler,
     GetWebhookHandler,
@@ -29,14 +29,13 @@ from application.notifications.webhooks import (
 from domain.notifications import DeliveryStatus, WebhookEndpoint
 from domain.shared.errors import Forbidden, NotFound
 from entrypoints.api.dependencies import NO_BODY, use
-from entrypoints.api.pagination import Limit
+from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.webhooks import (
     CreateWebhookIn,
-    DeliveryListOut,
     DeliveryOut,
-    PingOut,
+    DeliveryPageOut,
     UpdateWebhookIn,
     WebhookListOut,
     WebhookOut,
@@ -150,25 +149,27 @@ async def rotate_webhook_secret(
 
 @admin_router.post(
     "/{endpoint_id}/ping",
-    response_model=PingOut,
+    status_code=status.HTTP_202_ACCEPTED,
     responses=raises(NotFound),
     dependencies=[NO_BODY],
-    summary="Send a signed webhook.ping now, and say what the endpoint answered (admins)",
+    summary="Send a webhook.ping event to this endpoint alone (admins); its delivery shows "
+    "among the endpoint's deliveries",
 )
 async def ping_webhook(
     endpoint_id: UUID,
     actor: CurrentActor,
     ping: Annotated[PingWebhookHandler, use(lambda c: c.notifications.ping_webhook)],
-) -> JsonResponse:
-    answer = await ping(WebhookCommand(actor, endpoint_id))
-    return JsonResponse(
-        {"delivered": answer.delivered, "status_code": answer.status, "error": answer.error}
-    )
+) -> Response:
+    await ping(WebhookCommand(actor, endpoint_id))
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+_DELIVERIES = "webhook-deliveries"  # the scope of the list's cursors
 
 
 @admin_router.get(
     "/{endpoint_id}/deliveries",
-    response_model=DeliveryListOut,
+    response_model=DeliveryPageOut,
     responses=raises(NotFound),
     summary="An endpoint's newest deliveries, newest first (admins)",
 )
@@ -178,11 +179,18 @@ async def list_webhook_deliveries(
     list_deliveries: Annotated[
         ListWebhookDeliveriesHandler, use(lambda c: c.notifications.list_webhook_deliveries)
     ],
+    cursors: Annotated[CursorCodec, use(lambda c: c.core.cursors)],
     status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
     limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> JsonResponse:
-    found = await list_deliveries(ListWebhookDeliveries(actor, endpoint_id, status_, limit))
-    return JsonResponse({"items": [delivery_document(d) for d in found]})
+    after = cursors.decode(cursor, _DELIVERIES, moment)
+    command = ListWebhookDeliveries(actor, endpoint_id, status_, limit, after)
+    page = await list_deliveries(command)
+    items = [delivery_document(d) for d in page.items]
+    return JsonResponse(
+        {"items": items, "next_cursor": cursors.encode(page.next_after, _DELIVERIES)}
+    )
 
 
 @admin_router.post(

@@ -4,7 +4,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StrictBool, create_model
 
-from application.notifications.webhooks import PING
 from domain.notifications import DeliveryStatus
 from domain.notifications.webhook import ALL_EVENTS, DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH
 from entrypoints.api.schemas.catalog import Money, ProductOut
@@ -84,6 +83,7 @@ class DeliveryOut(BaseModel):
 
     id: UUID
     event_id: UUID = Field(description="also the `webhook-id` header the receiver got")
+    event_type: str
     status: DeliveryStatus
     attempts: int
     last_status_code: int | None
@@ -93,14 +93,9 @@ class DeliveryOut(BaseModel):
     delivered_at: datetime | None
 
 
-class DeliveryListOut(BaseModel):
+class DeliveryPageOut(BaseModel):
     items: list[DeliveryOut]
-
-
-class PingOut(BaseModel):
-    delivered: bool = Field(description="whether the endpoint answered 2xx")
-    status_code: int | None
-    error: str | None
+    next_cursor: str | None
 
 
 class RefundedPaymentOut(BaseModel):
@@ -112,10 +107,6 @@ class RefundedPaymentOut(BaseModel):
     status: str
     refund_id: str | None
     updated_at: datetime
-
-
-class PingData(BaseModel):
-    endpoint_id: UUID
 
 
 # What each event's ``data`` is, by the first part of its type: a snapshot of its subject,
@@ -132,7 +123,7 @@ EVENT_DATA: dict[str, type[BaseModel]] = {
 
 def event_body(event_type: str) -> type[BaseModel]:
     """The body a webhook of ``event_type`` delivers (and the broker publishes)."""
-    data = PingData if event_type == PING else EVENT_DATA[event_type.split(".")[0]]
+    data = EVENT_DATA[event_type.split(".")[0]]
     name = "".join(part.title() for part in event_type.replace("_", ".").split(".")) + "Event"
     return create_model(
         name,
