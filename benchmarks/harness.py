@@ -91,7 +91,7 @@ def throwaway_database(server_url: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _prepare(settings: Settings) -> tuple[list[str], list[str], list[str]]:
+async def prepare(settings: Settings) -> tuple[list[str], list[str], list[str]]:
     """CUSTOMERS signed-in customers' tokens, a catalog of PRODUCTS (their ids), and
     CURSORS cursors to pages anywhere in it, as the API gives them out."""
     container = Container()
@@ -127,7 +127,7 @@ async def _prepare(settings: Settings) -> tuple[list[str], list[str], list[str]]
     return tokens, [str(product_id) for (_, product_id) in rows], cursors  # type: ignore[misc]
 
 
-def _endpoints(
+def measured_endpoints(
     product_ids: list[str], tokens: list[str], cursors: list[str], scratch: Path
 ) -> list[Endpoint]:
     """What is measured, each request drawn at random from files: products, pages,
@@ -298,11 +298,11 @@ def main() -> None:
     with throwaway_database(args.database_url) as database, TemporaryDirectory() as scratch:
         migrator.upgrade(database)
         settings = Settings(database_url=database, secret_key=SecretStr(KEY), _env_file=None)  # type: ignore[call-arg]
-        tokens, product_ids, cursors = asyncio.run(_prepare(settings))
+        tokens, product_ids, cursors = asyncio.run(prepare(settings))
         token = tokens[0]
         endpoints = [
             e
-            for e in _endpoints(product_ids, tokens, cursors, Path(scratch))
+            for e in measured_endpoints(product_ids, tokens, cursors, Path(scratch))
             if args.only in e.label
         ]
         env = os.environ | {

@@ -103,7 +103,11 @@ class WebhookReceiver:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request: nothing arrived
+                    self.close_connection = True
+                    return
                 receiver.requests.append((self.path, dict(self.headers.items()), body))
                 if receiver.slow:
                     receiver.slow -= 1

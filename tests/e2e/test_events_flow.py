@@ -120,7 +120,7 @@ def until(condition: Any, what: str, seconds: float = 60) -> None:
 def settled(environment: dict[str, str], tmp_path: Path) -> bool:
     """Every event relayed, every delivery delivered."""
     status = dict(
-        line.split("\t")
+        line.split("\t", 1)
         for line in emporium(environment, tmp_path, "outbox", "status").splitlines()
     )
     return all(value == "0" for key, value in status.items() if key != "oldest undispatched")

@@ -12,7 +12,13 @@ from standardwebhooks import Webhook
 
 from adapters.system import Uuid7Generator
 from adapters.webhooks import HttpWebhookClient
-from application.notifications.commands import CreateWebhook, UpdateWebhook, WebhookCommand
+from application.notifications.admin import GetBacklogHandler
+from application.notifications.commands import (
+    CreateWebhook,
+    GetBacklog,
+    UpdateWebhook,
+    WebhookCommand,
+)
 from application.notifications.deliveries import DeliverDueHandler
 from application.notifications.ports import DeliveryQuery, EventQuery
 from application.notifications.relay import RelayEventsHandler
@@ -478,6 +484,8 @@ async def test_an_endpoint_whose_deliveries_keep_failing_is_disabled_and_admins_
     assert len(hooks.requests) == 2 * FAILURES_TO_DISABLE  # each failed twice, for good
     found = await GetWebhookHandler(notifications)(WebhookCommand(ADMIN, endpoint.id))
     assert not found.enabled
+    backlog = await GetBacklogHandler(notifications)(GetBacklog(ADMIN))
+    assert [e.id for e in backlog.failing_endpoints] == [endpoint.id]
     [disabled] = [e for e in await outbox(make_uow) if e.type == "webhook.disabled"]
     assert json.loads(disabled.data)["url"] == hooks.url
     assert [(e.template, e.to.email) for e in receiver.emails] == [

@@ -25,4 +25,6 @@ class GetBacklogHandler:
         async with self._n.read_uow() as uow:
             waiting, oldest = await uow.outbox.undispatched()
             unfinished = await uow.deliveries.unfinished()
-        return Backlog(waiting, oldest, unfinished)
+            endpoints = await uow.webhooks.list()
+        failing = [e for e in endpoints if e.failures_in_a_row or not e.enabled]
+        return Backlog(waiting, oldest, unfinished, failing)

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from application.shared.actor import Actor
-from domain.notifications import Channel, DeliveryStatus
+from domain.notifications import Channel, DeliveryStatus, WebhookEndpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +43,13 @@ class GetBacklog:
 @dataclass(frozen=True, slots=True)
 class Backlog:
     """What is still on its way: events the relay has not fanned out yet (and when the
-    oldest happened), and deliveries pending or failed for good, per channel."""
+    oldest happened), deliveries pending or failed for good, per channel, and the webhook
+    endpoints whose last deliveries failed for good (or that were disabled)."""
 
     undispatched: int
     oldest_undispatched: datetime | None
     unfinished: Mapping[tuple[Channel, DeliveryStatus], int]
+    failing_endpoints: list[WebhookEndpoint]
 
 
 @dataclass(frozen=True, slots=True)

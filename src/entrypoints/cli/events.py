@@ -116,7 +116,8 @@ def _event_json(event: "OutboxEvent") -> str:
 @outbox_app.command("status")
 def status() -> None:
     """The backlog: events not yet relayed (and the oldest one's time), deliveries
-    pending and failed for good, per channel."""
+    pending and failed for good, per channel, and the failing or disabled webhook
+    endpoints (id, failures in a row, enabled, url)."""
     from application.notifications.admin import GetBacklogHandler
     from application.notifications.commands import GetBacklog
     from application.shared.actor import Actor
@@ -133,6 +134,11 @@ def status() -> None:
             typer.echo(
                 f"{channel.value} {state.value}\t{backlog.unfinished.get((channel, state), 0)}"
             )
+    for endpoint in backlog.failing_endpoints:
+        typer.echo(
+            f"failing endpoint\t{endpoint.id}\t{endpoint.failures_in_a_row}\t"
+            f"{endpoint.enabled}\t{endpoint.url}"
+        )
 
 
 def delivery_row(delivery: "Delivery") -> tuple[str, ...]:
