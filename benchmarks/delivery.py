@@ -48,6 +48,11 @@ from harness import (
 AT_REST = 50
 
 
+class Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # the worker's 50 connections at once; 5 would drop some
+    daemon_threads = True
+
+
 class Receiver:
     """Every delivery's latency, in seconds."""
 
@@ -56,18 +61,21 @@ class Receiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive
+
             def do_POST(self) -> None:
                 arrived = time.time()
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 happened = datetime.fromisoformat(body["timestamp"]).timestamp()
                 receiver.latencies.append(arrived - happened)
                 self.send_response(204)
+                self.send_header("content-length", "0")
                 self.end_headers()
 
             def log_message(self, *_: object) -> None:
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 

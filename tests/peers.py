@@ -90,6 +90,15 @@ class Relay:
         await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
 
 
+class Server(http.server.ThreadingHTTPServer):
+    """As a receiver in production listens: a backlog for a worker's 50 connections at
+    once (the standard library's 5 would drop some, and the sender wait a second to
+    connect again)."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class WebhookReceiver:
     """A real HTTP server (a thread) that keeps every request it gets: answers the next
     of ``answers`` (a status, or a status and headers), then 200 once they run out; the
@@ -102,6 +111,8 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 body = self.rfile.read(length)
@@ -123,7 +134,7 @@ class WebhookReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = Server(("127.0.0.1", 0), Handler)
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -143,11 +143,9 @@ class MemoryRecipientRepository:
     ) -> None:
         self._users = users
 
-    async def get(self, user_id: UUID) -> Recipient | None:
-        user = self._users.get(user_id)
-        if user is None or not user.is_active:
-            return None
-        return Recipient(user.email.value, user.full_name)
+    async def get_many(self, user_ids: Sequence[UUID]) -> Mapping[UUID, Recipient]:
+        found = (self._users.get(user_id) for user_id in user_ids)
+        return {u.id: Recipient(u.email.value, u.full_name) for u in found if u and u.is_active}
 
     async def admins(self) -> Sequence[UUID]:
         admins = (u for u in self._users.values() if u.is_active_admin)

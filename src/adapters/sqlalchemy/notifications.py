@@ -342,9 +342,12 @@ class SqlDeliveryRepository:
 # --- the addresses
 
 
-_RECIPIENT = select(users.c.email, users.c.full_name).where(
-    users.c.id == bindparam("user_id"), users.c.is_active
-)
+_RECIPIENTS = {
+    dialect: select(users.c.id, users.c.email, users.c.full_name).where(
+        condition, users.c.is_active
+    )
+    for dialect, condition in one_of(users.c.id, "ids").items()
+}
 _ADMINS = (
     select(users.c.id)
     .where(users.c.role == Role.ADMIN.value, users.c.is_active)
@@ -356,9 +359,10 @@ class SqlRecipientRepository:
     def __init__(self, statements: Statements, _track: Callable[[Aggregate], None]) -> None:
         self._statements = statements
 
-    async def get(self, user_id: UUID) -> Recipient | None:
-        row = await self._statements.row(_RECIPIENT, {"user_id": user_id})
-        return Recipient(row["email"], row["full_name"]) if row is not None else None
+    async def get_many(self, user_ids: Sequence[UUID]) -> Mapping[UUID, Recipient]:
+        statement = _RECIPIENTS[self._statements.dialect]
+        rows = await self._statements.rows(statement, {"ids": user_ids})
+        return {row["id"]: Recipient(row["email"], row["full_name"]) for row in rows}
 
     async def admins(self) -> Sequence[UUID]:
         return [row["id"] for row in await self._statements.rows(_ADMINS)]

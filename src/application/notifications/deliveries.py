@@ -1,11 +1,13 @@
-"""Working the deliveries: each due one is leased, sent outside any transaction, and its
-outcome written back if the lease still holds; a worker killed mid-send leaves its
-leases to run out, and another worker takes the deliveries over (at least once)."""
+"""Working the deliveries: a round leases the due ones, sends them all at once outside
+any transaction, and writes back each outcome whose lease still holds; a worker killed
+mid-send leaves its leases to run out, and another worker takes the deliveries over (at
+least once)."""
 
 import asyncio
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from uuid import UUID
 
 from application.notifications.commands import ListDeliveries, Redeliver
@@ -13,17 +15,28 @@ from application.notifications.ports import (
     DeliveryQuery,
     Email,
     NotificationsUnitOfWork,
+    Recipient,
     SendFailed,
 )
 from application.notifications.shared import EMAIL_TEMPLATES, Notifications, envelope
 from application.notifications.signatures import signed_headers
 from application.shared.outbox import OutboxEvent
-from domain.notifications import Channel, Delivery, DeliveryStatus
+from domain.notifications import Channel, Delivery, DeliveryStatus, WebhookEndpoint
 from domain.shared.errors import NotFound
 
 # A retry waits up to 10% longer than its schedule says, so that many deliveries that
 # failed together do not all come back at once.
 JITTER = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class _Round:
+    """What one round's sends need, read with its claim: the events, the addresses of
+    the emails' recipients, the webhook endpoints that are enabled."""
+
+    events: Mapping[UUID, OutboxEvent]
+    recipients: Mapping[UUID, Recipient]
+    endpoints: Mapping[UUID, WebhookEndpoint]
 
 
 class DeliverDueHandler:
@@ -33,8 +46,11 @@ class DeliverDueHandler:
         self._n, self._jitter = notifications, jitter
 
     async def __call__(self, limit: int = 50) -> int:
-        """Attempts up to ``limit`` due deliveries at once; answers how many. Every
-        attempt is written back before it returns, whatever became of the others."""
+        """Attempts up to ``limit`` due deliveries at once, then writes back their
+        outcomes in one transaction; answers how many. Two transactions a round, whatever
+        its size: the claim (with what the sends need), and the write-back. An attempt
+        that failed unexpectedly is left to its lease (tried again after it), and its
+        error raised once the others are written back."""
         n = self._n
         lease, now = n.ids.new_id(), n.clock.now()
         async with n.uow() as uow:
@@ -42,21 +58,35 @@ class DeliverDueHandler:
             if not due:
                 return 0
             events = await uow.outbox.get_many(list({d.event_id for d in due}))
+            emails = {UUID(d.target) for d in due if d.channel is Channel.EMAIL}
+            recipients = await uow.recipients.get_many(list(emails))
+            webhooks = any(d.channel is Channel.WEBHOOK for d in due)
+            endpoints = await uow.webhooks.enabled() if webhooks else []
             await uow.commit()
-        by_id = {event.id: event for event in events}
+        needs = _Round({e.id: e for e in events}, recipients, {e.id: e for e in endpoints})
         outcomes = await asyncio.gather(
-            *(self._attempt(d, by_id[d.event_id], lease) for d in due), return_exceptions=True
+            *(self._attempt(d, needs) for d in due), return_exceptions=True
         )
+        async with n.uow() as uow:
+            for delivery, tried in zip(due, outcomes, strict=True):
+                if isinstance(tried, BaseException):
+                    continue
+                if not await uow.deliveries.save(delivery, lease):
+                    continue  # its lease ran out: another worker has it now
+                if tried and delivery.channel is Channel.WEBHOOK:
+                    await self._count_outcome(uow, delivery)
+            await uow.commit()
         for outcome in outcomes:
-            if isinstance(outcome, BaseException):  # left to its lease: tried again after
+            if isinstance(outcome, BaseException):
                 raise outcome
         return len(due)
 
-    async def _attempt(self, delivery: Delivery, event: OutboxEvent, lease: UUID) -> None:
+    async def _attempt(self, delivery: Delivery, needs: _Round) -> bool:
+        """Sends the delivery and records the outcome on it; answers whether it was
+        tried (not abandoned for want of somewhere to go)."""
         n = self._n
-        tried = True
         try:
-            status = await self._send(delivery, event)
+            status = await self._send(delivery, needs)
         except SendFailed as failure:
             schedule = n.broker_retries if delivery.channel is Channel.BROKER else n.retries
             delivery.failed(
@@ -69,15 +99,10 @@ class DeliverDueHandler:
             )
         except _Nowhere as nowhere:
             delivery.abandon(n.clock.now(), str(nowhere))
-            tried = False
+            return False
         else:
             delivery.succeeded(n.clock.now(), status)
-        async with n.uow() as uow:
-            if not await uow.deliveries.save(delivery, lease):
-                return  # its lease ran out: another worker has it now
-            if tried and delivery.channel is Channel.WEBHOOK:
-                await self._count_outcome(uow, delivery)
-            await uow.commit()
+        return True
 
     async def _count_outcome(self, uow: NotificationsUnitOfWork, delivery: Delivery) -> None:
         """An endpoint's run of deliveries that failed for good, which disables it; a
@@ -95,8 +120,8 @@ class DeliverDueHandler:
             return
         await uow.webhooks.save(endpoint)
 
-    async def _send(self, delivery: Delivery, event: OutboxEvent) -> int | None:
-        n = self._n
+    async def _send(self, delivery: Delivery, needs: _Round) -> int | None:
+        n, event = self._n, needs.events[delivery.event_id]
         match delivery.channel:
             case Channel.BROKER:
                 if n.broker is None:
@@ -104,34 +129,29 @@ class DeliverDueHandler:
                 await n.broker.publish(event)
                 return None
             case Channel.EMAIL:
-                await n.mailer.send(await self._email(delivery, event))
+                recipient = needs.recipients.get(UUID(delivery.target))
+                if recipient is None:
+                    raise _Nowhere("the account is closed or unknown")
+                await n.mailer.send(
+                    Email(
+                        template=EMAIL_TEMPLATES[event.type],
+                        to=recipient,
+                        data=json.loads(event.data),
+                        message_id=f"<{delivery.id}@emporium>",
+                    )
+                )
                 return None
             case Channel.WEBHOOK:
-                return await self._post(delivery, event)
-
-    async def _email(self, delivery: Delivery, event: OutboxEvent) -> Email:
-        async with self._n.read_uow() as uow:
-            recipient = await uow.recipients.get(UUID(delivery.target))
-        if recipient is None:
-            raise _Nowhere("the account is closed or unknown")
-        return Email(
-            template=EMAIL_TEMPLATES[event.type],
-            to=recipient,
-            data=json.loads(event.data),
-            message_id=f"<{delivery.id}@emporium>",
-        )
-
-    async def _post(self, delivery: Delivery, event: OutboxEvent) -> int:
-        """The event, signed with the endpoint's secrets as they are now; its
-        ``webhook-id`` the event id, the same on every attempt."""
-        n = self._n
-        async with n.read_uow() as uow:
-            endpoint = await uow.webhooks.get(UUID(delivery.target))
-        if endpoint is None or not endpoint.enabled:
-            raise _Nowhere("the endpoint is deleted or disabled")
-        now, body = n.clock.now(), envelope(event)
-        headers = signed_headers(endpoint.secrets(now), str(event.id), int(now.timestamp()), body)
-        return await n.webhooks.post(endpoint.url, headers, body)
+                endpoint = needs.endpoints.get(UUID(delivery.target))
+                if endpoint is None:
+                    raise _Nowhere("the endpoint is deleted or disabled")
+                # Signed with the endpoint's secrets as they are now; its webhook-id the
+                # event id, the same on every attempt.
+                now, body = n.clock.now(), envelope(event)
+                headers = signed_headers(
+                    endpoint.secrets(now), str(event.id), int(now.timestamp()), body
+                )
+                return await n.webhooks.post(endpoint.url, headers, body)
 
 
 class _Nowhere(Exception):

@@ -79,8 +79,9 @@ class Recipient:
 
 
 class RecipientRepository(Protocol):
-    async def get(self, user_id: UUID) -> Recipient | None:
-        """An active account's address; None for an unknown or deactivated one."""
+    async def get_many(self, user_ids: Sequence[UUID]) -> Mapping[UUID, Recipient]:
+        """The active accounts' addresses, by id (unknown and deactivated ones left
+        out)."""
 
     async def admins(self) -> Sequence[UUID]:
         """The active admins' ids."""
