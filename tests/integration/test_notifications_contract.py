@@ -491,3 +491,34 @@ async def test_an_endpoint_whose_deliveries_keep_failing_is_disabled_and_admins_
     assert [(e.template, e.to.email) for e in receiver.emails] == [
         ("webhook_disabled", "ops@example.com")
     ]
+
+
+async def test_a_slow_receiver_holds_back_no_other_deliverys_outcome(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    notifications: Notifications,
+    receiver: Receiver,
+) -> None:
+    notifications.broker = None
+    user = registered()
+    async with make_uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    await relay()
+    with WebhookReceiver() as hooks:
+        await endpoint_for(notifications, hooks.url, "user.password_changed")
+        await change_password(make_uow, user)  # an email and a webhook
+        await relay()
+        hooks.slow, hooks.delay = 1, 1.5
+        sending = asyncio.ensure_future(deliver())
+        await asyncio.sleep(0.5)  # the email is sent; the webhook's receiver still thinks
+
+        async with make_uow(read_only=True) as uow:
+            found = await uow.deliveries.list(DeliveryQuery())  # type: ignore[attr-defined]
+        assert {d.channel: d.status for d in found} == {
+            Channel.EMAIL: DeliveryStatus.SUCCEEDED,  # written back already: a crash now
+            Channel.WEBHOOK: DeliveryStatus.PENDING,  # would not send it again
+        }
+        assert await sending == 2
+    assert len(receiver.emails) == 1 and len(hooks.requests) == 1

@@ -24,6 +24,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -196,15 +197,18 @@ def _add_deliveries(dialect: Any) -> Any:
 _ADD_DELIVERIES = {"postgresql": _add_deliveries(postgresql), "sqlite": _add_deliveries(sqlite)}
 
 _earlier = deliveries.alias("earlier")
+_PENDING_VALUE: ColumnElement[str] = literal_column(f"'{DeliveryStatus.PENDING.value}'")
 _DUE = (
     select(deliveries.c.id)
     .where(
-        deliveries.c.status == DeliveryStatus.PENDING.value,
+        # Literals, not parameters: the partial indexes on pending rows apply to the
+        # statement's plan whatever the values bound (a generic plan included).
+        deliveries.c.status == _PENDING_VALUE,
         deliveries.c.next_attempt_at <= bindparam("now"),
         or_(deliveries.c.leased_until.is_(None), deliveries.c.leased_until <= bindparam("now")),
         # A subject's deliveries to one place go in the order of their events.
         ~exists().where(
-            _earlier.c.status == DeliveryStatus.PENDING.value,
+            _earlier.c.status == _PENDING_VALUE,
             _earlier.c.channel == deliveries.c.channel,
             _earlier.c.target == deliveries.c.target,
             _earlier.c.subject_id == deliveries.c.subject_id,

@@ -46,11 +46,13 @@ class DeliverDueHandler:
         self._n, self._jitter = notifications, jitter
 
     async def __call__(self, limit: int = 50) -> int:
-        """Attempts up to ``limit`` due deliveries at once, then writes back their
-        outcomes in one transaction; answers how many. Two transactions a round, whatever
-        its size: the claim (with what the sends need), and the write-back. An attempt
-        that failed unexpectedly is left to its lease (tried again after it), and its
-        error raised once the others are written back."""
+        """Attempts up to ``limit`` due deliveries at once; answers how many. One
+        transaction claims them with what the sends need; outcomes are written back as
+        they come, those that finish together in one transaction, so that a slow
+        receiver holds back no other's (a worker killed meanwhile sends only what was
+        not written back again). An attempt that failed unexpectedly is left to its
+        lease (tried again after it), and its error raised once the others are written
+        back."""
         n = self._n
         lease, now = n.ids.new_id(), n.clock.now()
         async with n.uow() as uow:
@@ -64,22 +66,28 @@ class DeliverDueHandler:
             endpoints = await uow.webhooks.enabled() if webhooks else []
             await uow.commit()
         needs = _Round({e.id: e for e in events}, recipients, {e.id: e for e in endpoints})
-        outcomes = await asyncio.gather(
-            *(self._attempt(d, needs) for d in due), return_exceptions=True
-        )
-        async with n.uow() as uow:
-            for delivery, tried in zip(due, outcomes, strict=True):
-                if isinstance(tried, BaseException):
-                    continue
+        sending = {asyncio.ensure_future(self._attempt(d, needs)): d for d in due}
+        failures: list[BaseException] = []
+        while sending:
+            done, _ = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+            finished = [(sending.pop(task), task) for task in done]
+            failures += [e for _, task in finished if (e := task.exception()) is not None]
+            await self._write_back(
+                [(d, task.result()) for d, task in finished if task.exception() is None], lease
+            )
+        if failures:
+            raise failures[0]
+        return len(due)
+
+    async def _write_back(self, outcomes: list[tuple[Delivery, bool]], lease: UUID) -> None:
+        """Each attempt's outcome (``bool``: whether it was tried), if its lease holds."""
+        async with self._n.uow() as uow:
+            for delivery, tried in outcomes:
                 if not await uow.deliveries.save(delivery, lease):
                     continue  # its lease ran out: another worker has it now
                 if tried and delivery.channel is Channel.WEBHOOK:
                     await self._count_outcome(uow, delivery)
             await uow.commit()
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        return len(due)
 
     async def _attempt(self, delivery: Delivery, needs: _Round) -> bool:
         """Sends the delivery and records the outcome on it; answers whether it was
