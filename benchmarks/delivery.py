@@ -52,6 +52,9 @@ class Server(http.server.ThreadingHTTPServer):
     request_queue_size = 128  # the worker's 50 connections at once; 5 would drop some
     daemon_threads = True
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a connection the stopping worker reset
+
 
 class Receiver:
     """Every delivery's latency, in seconds."""
@@ -64,8 +67,12 @@ class Receiver:
             protocol_version = "HTTP/1.1"  # keep-alive
 
             def do_POST(self) -> None:
-                arrived = time.time()
-                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                arrived, length = time.time(), int(self.headers["content-length"])
+                raw = self.rfile.read(length)
+                if len(raw) < length:  # the worker stopped mid-request
+                    self.close_connection = True
+                    return
+                body = json.loads(raw)
                 happened = datetime.fromisoformat(body["timestamp"]).timestamp()
                 receiver.latencies.append(arrived - happened)
                 self.send_response(204)
