@@ -28,9 +28,5 @@ def logging_config(base: dict[str, Any] | None = None) -> dict[str, Any]:
     return config
 
 
-def configure_cli_logging(*, audit: bool = True) -> None:
-    """``audit=False`` for bulk commands, whose thousands of events would drown what the
-    operator must read (the stock ledger keeps what they changed)."""
+def configure_cli_logging() -> None:
     logging.config.dictConfig(logging_config())
-    if not audit:
-        audit_log.setLevel(logging.WARNING)

@@ -124,16 +124,16 @@ def print_items(
         stdout.print(rich_table)
 
 
-def run(work: Callable[["Container"], Awaitable[T]], *, audit: bool = True) -> T:
-    """Runs one piece of work with the container's connections open, and (unless
-    ``audit`` is off) its audit events on stderr."""
+def run(work: Callable[["Container"], Awaitable[T]]) -> T:
+    """Runs one piece of work with the container's connections open. What it changes
+    goes to the outbox as the operator's doing; a worker writes its audit lines."""
     from application.shared.outbox import Origin, origin
     from entrypoints.container import Container, running
     from entrypoints.logs import configure_cli_logging
 
     container = Container()
     container.core.settings.override(settings())
-    configure_cli_logging(audit=audit)
+    configure_cli_logging()
     origin.set(Origin(actor="operator"))  # the audit trail's "who" for what it changes
 
     async def main() -> T:

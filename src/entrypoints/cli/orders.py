@@ -103,7 +103,7 @@ def expire() -> None:
         upkeep: Upkeep = container.orders.upkeep()
         return await upkeep()
 
-    done = run(work, audit=False)
+    done = run(work)
     stderr.print(
         f"{done.expired_orders} unpaid orders expired, {done.payments_reconciled} payments "
         f"reconciled, {done.refunds_settled} refunds settled, {done.keys_forgotten} "

@@ -166,7 +166,7 @@ def import_products(
                 progress.advance(task, batch.rows)
 
     try:
-        run(work, audit=False)
+        run(work)
     except BadFile as error:
         raise fail(f"{error}; the batches before it were imported") from None
     except csv.Error as error:

@@ -144,7 +144,7 @@ def demo(
             await import_demo_products(container)
         return created, changed
 
-    created, changed = run(work, audit=False)
+    created, changed = run(work)
     for email in created:
         stderr.print(f"created {email}", highlight=False)
     if created:
