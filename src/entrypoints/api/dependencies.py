@@ -3,12 +3,13 @@ provider (a singleton: built once, nothing per request) on the app's own contain
 Async, so FastAPI never sends it to its thread pool."""
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from dependency_injector import providers
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 
+from entrypoints.api.pagination import CursorCodec
 from entrypoints.container import Container
 
 T = TypeVar("T")
@@ -34,3 +35,7 @@ async def _no_body(request: Request) -> None:
 # On an operation that takes no body: one sent anyway is refused (422), not ignored, so a
 # client that meant something by it (``{"status": "paid"}``) learns it did nothing.
 NO_BODY = Depends(_no_body)
+
+
+# The signer of the lists' cursors.
+Cursors = Annotated[CursorCodec, use(lambda c: c.core.cursors)]

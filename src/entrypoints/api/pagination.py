@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import Query
+from fastapi import Query, Request
 
 from domain.shared.errors import BadRequest
+from entrypoints.api.responses import JsonResponse
 
 _MAC_BYTES = 16
 _EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
@@ -119,3 +120,27 @@ class CursorCodec:
     def _mac(self, scope: str, payload: bytes) -> bytes:
         message = scope.encode() + b"\x00" + payload
         return hmac.new(self._key, message, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+# What a list's 200 declares besides its body: the next page as a link (RFC 8288).
+NEXT_LINK: dict[int | str, dict[str, Any]] = {
+    200: {
+        "headers": {
+            "Link": {
+                "description": '`<…>; rel="next"`: the next page (this request with its '
+                "`cursor` set to `next_cursor`), when there is one",
+                "schema": {"type": "string"},
+            }
+        }
+    }
+}
+
+
+def page_response(request: Request, items: list[Any], next_cursor: str | None) -> JsonResponse:
+    """A page, and (when one follows) a ``Link`` to the next: a path and query, resolved
+    against the request's own URL, so that no Host header a client sent goes into it."""
+    headers = None
+    if next_cursor is not None:
+        following = request.url.include_query_params(cursor=next_cursor)
+        headers = {"Link": f'<{following.path}?{following.query}>; rel="next"'}
+    return JsonResponse({"items": items, "next_cursor": next_cursor}, headers=headers)

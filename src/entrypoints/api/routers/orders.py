@@ -46,9 +46,9 @@ from domain.orders import (
 )
 from domain.shared.errors import Forbidden, NotFound, RateLimited, ServiceUnavailable
 from domain.shared.money import CurrencyMismatch
-from entrypoints.api.dependencies import NO_BODY, use
+from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.limits import per_user
-from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment
+from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, moment, page_response
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.orders import OrderOut, OrderPageOut, PayIn, PlaceOrderIn, ShipIn
@@ -56,7 +56,6 @@ from entrypoints.api.security import CurrentActor
 from entrypoints.documents import order_document
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-Cursors = Annotated[CursorCodec, use(lambda c: c.core.cursors)]
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
@@ -140,12 +139,13 @@ async def place_order(
 @router.get(
     "",
     response_model=OrderPageOut,
-    responses=raises(Forbidden),
+    responses=raises(Forbidden) | NEXT_LINK,
     summary="Orders, newest first: a customer's own; for admins everyone's",
     description="Admins may filter by `customer_id`; anyone else asking for another "
     "customer's orders gets 403.",
 )
 async def list_orders(
+    request: Request,
     actor: CurrentActor,
     list_orders: Annotated[ListOrdersHandler, use(lambda c: c.orders.list_orders)],
     cursors: Cursors,
@@ -158,7 +158,7 @@ async def list_orders(
         ListOrders(actor, status, customer_id, limit, cursors.decode(cursor, "orders", moment))
     )
     items = [order_document(order) for order in page.items]
-    return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, "orders")})
+    return page_response(request, items, cursors.encode(page.next_after, "orders"))
 
 
 @router.get(

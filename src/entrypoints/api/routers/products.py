@@ -32,9 +32,18 @@ from domain.catalog import Product, SkuTaken, StockWouldGoNegative, VersionMisma
 from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
 from domain.shared.money import CurrencyMismatch
 from entrypoints.api.conditional import etag, is_current, versions_matching
-from entrypoints.api.dependencies import NO_BODY, use
+from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.limits import check_client, per_anonymous_client
-from entrypoints.api.pagination import Cursor, CursorCodec, Limit, integer, moment, search, text
+from entrypoints.api.pagination import (
+    NEXT_LINK,
+    Cursor,
+    Limit,
+    integer,
+    moment,
+    page_response,
+    search,
+    text,
+)
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.catalog import (
@@ -53,7 +62,6 @@ from entrypoints.documents import product_document, stock_movement_document
 
 router = APIRouter(prefix="/products", tags=["products"])
 admin_router = APIRouter(prefix="/products", tags=["products"], responses=raises(Forbidden))
-Cursors = Annotated[CursorCodec, use(lambda c: c.core.cursors)]
 CatalogCaller = Annotated[Actor, per_anonymous_client("catalog")]
 PriceBound = Annotated[str | None, Query(pattern=ANY_AMOUNT_PATTERN, description="inclusive")]
 
@@ -82,13 +90,14 @@ def _tagged(product: Product, status_code: int = 200, **headers: str) -> JsonRes
 
 @router.get(
     "",
-    responses=raises(Forbidden, RateLimited),
+    responses=raises(Forbidden, RateLimited) | NEXT_LINK,
     response_model=ProductPageOut,
     summary="Browse and search products",
     description="Archived products are left out; admins may ask for them with "
     "`include_archived=true` (anyone else gets 403).",
 )
 async def list_products(
+    request: Request,
     actor: CatalogCaller,
     list_products: Annotated[ListProductsHandler, use(lambda c: c.catalog.list_products)],
     cursors: Cursors,
@@ -116,7 +125,7 @@ async def list_products(
         )
     )
     items = [product_document(p) for p in page.items]
-    return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, scope)})
+    return page_response(request, items, cursors.encode(page.next_after, scope))
 
 
 @router.get(
@@ -282,10 +291,11 @@ async def archive_product(
 @admin_router.get(
     "/{product_id}/stock-movements",
     response_model=StockMovementPageOut,
-    responses=raises(NotFound),
+    responses=raises(NotFound) | NEXT_LINK,
     summary="A product's stock ledger, newest first (admins)",
 )
 async def list_stock_movements(
+    request: Request,
     product_id: UUID,
     actor: CurrentActor,
     list_movements: Annotated[
@@ -300,4 +310,4 @@ async def list_stock_movements(
         ListStockMovements(actor, product_id, limit, cursors.decode(cursor, scope, integer))
     )
     items = [stock_movement_document(m) for m in page.items]
-    return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, scope)})
+    return page_response(request, items, cursors.encode(page.next_after, scope))

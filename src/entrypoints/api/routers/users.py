@@ -15,8 +15,15 @@ from application.users.commands import (
 from application.users.errors import InvalidCredentials
 from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
 from domain.users import LastAdmin, Role
-from entrypoints.api.dependencies import use
-from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment, search
+from entrypoints.api.dependencies import Cursors, use
+from entrypoints.api.pagination import (
+    NEXT_LINK,
+    Cursor,
+    Limit,
+    moment,
+    page_response,
+    search,
+)
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.users import (
@@ -73,11 +80,17 @@ async def change_my_password(
 _USERS = "users"  # the scope of the list's cursors
 
 
-@admin_router.get("", response_model=UserPageOut, summary="List users, newest first (admins)")
+@admin_router.get(
+    "",
+    response_model=UserPageOut,
+    responses=NEXT_LINK,
+    summary="List users, newest first (admins)",
+)
 async def list_users(
+    request: Request,
     actor: CurrentActor,
     list_users: Annotated[ListUsersHandler, use(lambda c: c.users.list_users)],
-    cursors: Annotated[CursorCodec, use(lambda c: c.core.cursors)],
+    cursors: Cursors,
     role: Role | None = None,
     q: Annotated[str | None, search("in email or name")] = None,
     limit: Limit = 20,
@@ -86,7 +99,7 @@ async def list_users(
     after = cursors.decode(cursor, _USERS, moment)
     page = await list_users(ListUsers(actor, role, q, limit, after))
     items = [user_document(u) for u in page.items]
-    return JsonResponse({"items": items, "next_cursor": cursors.encode(page.next_after, _USERS)})
+    return page_response(request, items, cursors.encode(page.next_after, _USERS))
 
 
 @admin_router.get(

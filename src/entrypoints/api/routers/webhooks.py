@@ -28,8 +28,8 @@ from application.notifications.webhooks import (
 )
 from domain.notifications import DeliveryStatus, WebhookEndpoint
 from domain.shared.errors import Forbidden, NotFound
-from entrypoints.api.dependencies import NO_BODY, use
-from entrypoints.api.pagination import Cursor, CursorCodec, Limit, moment
+from entrypoints.api.dependencies import NO_BODY, Cursors, use
+from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, moment, page_response
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.webhooks import (
@@ -170,16 +170,17 @@ _DELIVERIES = "webhook-deliveries"  # the scope of the list's cursors
 @admin_router.get(
     "/{endpoint_id}/deliveries",
     response_model=DeliveryPageOut,
-    responses=raises(NotFound),
+    responses=raises(NotFound) | NEXT_LINK,
     summary="An endpoint's newest deliveries, newest first (admins)",
 )
 async def list_webhook_deliveries(
+    request: Request,
     endpoint_id: UUID,
     actor: CurrentActor,
     list_deliveries: Annotated[
         ListWebhookDeliveriesHandler, use(lambda c: c.notifications.list_webhook_deliveries)
     ],
-    cursors: Annotated[CursorCodec, use(lambda c: c.core.cursors)],
+    cursors: Cursors,
     status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
@@ -188,9 +189,7 @@ async def list_webhook_deliveries(
     command = ListWebhookDeliveries(actor, endpoint_id, status_, limit, after)
     page = await list_deliveries(command)
     items = [delivery_document(d) for d in page.items]
-    return JsonResponse(
-        {"items": items, "next_cursor": cursors.encode(page.next_after, _DELIVERIES)}
-    )
+    return page_response(request, items, cursors.encode(page.next_after, _DELIVERIES))
 
 
 @admin_router.post(
