@@ -67,8 +67,10 @@ _TYPES: dict[type[DomainEvent], str] = {
     WebhookPinged: PING,
 }
 
-# What endpoints may subscribe to (a ping goes to the pinged endpoint only).
-EVENT_TYPES = frozenset(_TYPES.values()) - {PING} | {"stock.low"}
+# Every type the outbox holds; and those endpoints may subscribe to (a ping goes to the
+# pinged endpoint only).
+OUTBOX_TYPES = frozenset(_TYPES.values()) | {"stock.low"}
+EVENT_TYPES = OUTBOX_TYPES - {PING}
 
 
 def _payment_document(payment: Payment) -> dict[str, Any]:

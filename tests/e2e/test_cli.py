@@ -213,6 +213,8 @@ def test_webhook_endpoints_from_the_cli(runner: CliRunner, monkeypatch: pytest.M
             for _, headers, body in hooks.requests
         }
         assert set(events) == {"webhook.ping", "user.registered"}
+        pings = emporium(runner, "events", "list", "--type", "webhook.ping", "--json")
+        assert json.loads(pings.stdout)["subject_id"] == endpoint_id
         assert json.loads(events["user.registered"])["data"]["email"] == "a@example.com"
 
         rows = emporium(runner, "webhooks", "deliveries", endpoint_id).stdout.splitlines()[1:]

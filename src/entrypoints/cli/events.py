@@ -77,10 +77,10 @@ def list_events(
     """The newest events, newest first, with who caused them (the audit trail)."""
     from application.notifications.commands import ListEvents
     from application.shared.actor import Actor
-    from entrypoints.events import EVENT_TYPES
+    from entrypoints.events import OUTBOX_TYPES
 
-    if type_ is not None and type_ not in EVENT_TYPES:
-        raise fail(f"unknown event type {type_!r} (one of {', '.join(sorted(EVENT_TYPES))})")
+    if type_ is not None and type_ not in OUTBOX_TYPES:
+        raise fail(f"unknown event type {type_!r} (one of {', '.join(sorted(OUTBOX_TYPES))})")
     if since is not None and since.tzinfo is None:
         since = since.astimezone()  # the operator's local time, as typed
 

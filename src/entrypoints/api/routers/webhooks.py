@@ -15,7 +15,6 @@ from application.notifications.commands import (
     WebhookCommand,
 )
 from application.notifications.deliveries import RedeliverHandler
-from application.notifications.shared import PING
 from application.notifications.webhooks import (
     CreateWebhookHandler,
     DeleteWebhookHandler,
@@ -44,7 +43,7 @@ from entrypoints.api.schemas.webhooks import (
 )
 from entrypoints.api.security import CurrentActor
 from entrypoints.documents import delivery_document, webhook_document
-from entrypoints.events import EVENT_TYPES
+from entrypoints.events import OUTBOX_TYPES
 
 # Every route is for admins only (the use cases check): documented once.
 admin_router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=raises(Forbidden))
@@ -213,7 +212,7 @@ async def redeliver(
 def declare_deliveries(events: APIRouter) -> None:
     """Every event type a webhook delivers, in the OpenAPI document's ``webhooks``: its
     body and its Standard Webhooks headers."""
-    for event_type in sorted(EVENT_TYPES | {PING}):
+    for event_type in sorted(OUTBOX_TYPES):
         _declare(events, event_type, event_body(event_type))
 
 
