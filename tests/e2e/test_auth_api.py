@@ -345,3 +345,22 @@ async def test_a_malformed_sign_in_form_is_a_422(client: httpx.AsyncClient, form
 async def test_control_characters_are_refused(client: httpx.AsyncClient, change: dict) -> None:
     payload = {"email": "eve@example.com", "password": PASSWORD, "full_name": "Eve"} | change
     assert_problem(await client.post(f"{API}/auth/register", json=payload), 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        {"json": {"username": "a@example.com", "password": "long enough"}},
+        {
+            "content": b"username=a@example.com&password=x",
+            "headers": {"content-type": "text/plain"},
+        },
+        {},
+    ],
+)
+async def test_a_sign_in_that_is_not_a_form_is_told_to_send_one(
+    client: httpx.AsyncClient, send: dict
+) -> None:
+    body = assert_problem(await client.post(f"{API}/auth/token", **send), 422, "validation_error")
+    [error] = body["errors"]
+    assert error["loc"] == ["body"] and "form-encoded" in error["msg"]

@@ -1,6 +1,7 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from adapters.audit import log_security
 from application.users.accounts import RegisterHandler
@@ -44,9 +45,29 @@ async def register(
     return JsonResponse(user_document(user), status.HTTP_201_CREATED)
 
 
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _form_encoded(request: Request) -> None:
+    """A JSON body (the usual mistake) is told what to send instead of two missing
+    fields."""
+    if not request.headers.get("content-type", "").startswith(_FORMS):
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body",),
+                    "msg": "Sign in with a form-encoded body (application/x-www-form-"
+                    "urlencoded): username (the email) and password, as OAuth2 has it",
+                    "type": "form_required",
+                }
+            ]
+        )
+
+
 @router.post(
     "/token",
     responses=raises(InvalidCredentials, RateLimited),
+    dependencies=[Depends(_form_encoded)],
     summary="Sign in (OAuth2 password flow: username is the email)",
 )
 async def token(
