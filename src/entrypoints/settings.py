@@ -19,6 +19,8 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 PREFIX = "EMPORIUM_"
 # Variables of the test suite and the benchmark harness, not of the application.
 FOREIGN_PREFIXES = ("EMPORIUM_TEST_", "EMPORIUM_BENCH_")
+# The first admin's password, for `emporium users create-admin` in deployment scripts.
+ADMIN_PASSWORD_VARIABLE = "EMPORIUM_ADMIN_PASSWORD"  # noqa: S105 - its name
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -168,7 +170,7 @@ class Settings(BaseSettings):
     def _no_strangers(cls, values: Any) -> Any:
         """A variable the application does not know is most likely a misspelt one that
         would otherwise be silently ignored."""
-        known = {PREFIX + name.upper() for name in cls.model_fields}
+        known = {PREFIX + name.upper() for name in cls.model_fields} | {ADMIN_PASSWORD_VARIABLE}
         strangers = sorted(
             name
             for name in os.environ

@@ -1,5 +1,6 @@
 """The admin CLI through Typer's runner, against a real (temporary) SQLite database."""
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -26,7 +27,10 @@ def emporium(runner: CliRunner, *args: str, input: str | None = None):  # type: 
     return runner.invoke(app, list(args), input=input)
 
 
-def test_create_admin_prompts_twice_for_a_hidden_password(runner: CliRunner) -> None:
+def test_create_admin_prompts_twice_for_a_hidden_password(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("entrypoints.cli.users.interactive", lambda: True)  # a terminal
     result = emporium(
         runner,
         "users",
@@ -244,3 +248,46 @@ def test_a_bad_webhook_is_one_line_and_an_exit_code(runner: CliRunner) -> None:
     assert bad.exit_code != 0 and len(bad.stderr.strip().splitlines()) == 1
     assert "https or http" in bad.stderr
     assert emporium(runner, "webhooks", "list").stdout.splitlines()[1:] == []
+
+
+def test_create_admin_without_a_terminal_reads_stdin_or_the_variable_never_prompts(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = emporium(runner, "users", "create-admin", "--email", "a@example.com")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        "error: no password: pass --password-stdin or set EMPORIUM_ADMIN_PASSWORD"
+    )
+    piped = emporium(
+        runner,
+        "users",
+        "create-admin",
+        "--email",
+        "a@example.com",
+        "--password-stdin",
+        input="from-a-pipe\n",
+    )
+    assert piped.exit_code == 0, piped.output
+    monkeypatch.setenv("EMPORIUM_ADMIN_PASSWORD", "from-the-env")
+    assert emporium(runner, "users", "create-admin", "--email", "b@example.com").exit_code == 0
+    assert signs_in("a@example.com", "from-a-pipe") and signs_in("b@example.com", "from-the-env")
+
+
+def signs_in(email: str, password: str) -> bool:
+    """Whether the account takes the password, through the same use case as the API."""
+    from application.users.commands import SignIn
+    from application.users.errors import InvalidCredentials
+    from entrypoints.cli.common import settings
+    from entrypoints.container import Container, running
+
+    async def attempt() -> bool:
+        container = Container()
+        container.core.settings.override(settings())
+        async with running(container):
+            try:
+                await container.users.sign_in()(SignIn(email, password, "test"))
+            except InvalidCredentials:
+                return False
+        return True
+
+    return asyncio.run(attempt())

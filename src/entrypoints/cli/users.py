@@ -1,12 +1,13 @@
 """emporium users: accounts, through the same use cases as the API."""
 
+import sys
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from domain.users import Role
-from entrypoints.cli.common import every_item, print_items, run, stderr
+from entrypoints.cli.common import every_item, fail, print_items, run, stderr
 
 if TYPE_CHECKING:
     from application.shared.actor import Actor
@@ -19,21 +20,38 @@ app = typer.Typer(help="Accounts.", no_args_is_help=True)
 _COLUMNS = ("id", "email", "name", "role", "active", "created")
 
 
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 @app.command("create-admin")
 def create_admin(
     email: Annotated[str, typer.Option(help="The admin's email.")],
     password: Annotated[
-        str,
+        str | None,
         typer.Option(
-            prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted when left out."
+            envvar="EMPORIUM_ADMIN_PASSWORD",
+            show_envvar=True,
+            help="Visible to other users of the machine: prefer the variable, "
+            "--password-stdin or the prompt (on a terminal, when all are left out).",
         ),
-    ],
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin's first line.")
+    ] = False,
     full_name: Annotated[str, typer.Option(help="Display name.")] = "Administrator",
 ) -> None:
     """Create an admin account. An existing active admin with that email is left as it is."""
     from application.shared.actor import Actor
     from application.users.admin import CreateAdminHandler
     from application.users.commands import CreateAdmin
+
+    if password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    elif password is None:
+        if not interactive():  # a script: no prompt that would wait forever
+            raise fail("no password: pass --password-stdin or set EMPORIUM_ADMIN_PASSWORD")
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
     async def work(container: "Container") -> "AdminAccount":
         create: CreateAdminHandler = container.users.create_admin()
