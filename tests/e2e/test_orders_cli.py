@@ -122,3 +122,22 @@ async def _write_books(database: str, entry: Entry) -> None:
         await SqlGatewayBooks(engine).write(entry)
     finally:
         await engine.dispose()
+
+
+def test_an_operator_reads_one_order_and_marks_it_delivered(
+    runner: CliRunner,  # noqa: F811
+    seeded: list[dict],  # type: ignore[type-arg]
+) -> None:
+    paid = by_status(seeded, "paid")
+    emporium(runner, "orders", "ship", paid["id"])
+    delivered = emporium(runner, "orders", "deliver", paid["id"])
+    assert delivered.exit_code == 0, delivered.output
+    assert f"Order {paid['id']} is delivered." in delivered.stderr
+    shown = emporium(runner, "orders", "show", paid["id"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == {o["id"]: o for o in orders(runner)}[paid["id"]]
+    assert json.loads(shown.stdout)["status"] == "delivered"
+    again = emporium(runner, "orders", "deliver", paid["id"])
+    assert again.exit_code == 1 and len(again.stderr.strip().splitlines()) == 1
+    missing = emporium(runner, "orders", "show", "01a2074a-0000-7000-8000-000000000000")
+    assert missing.exit_code == 1 and "No order" in missing.stderr

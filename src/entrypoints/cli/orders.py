@@ -76,6 +76,36 @@ def ship(
 
 
 @app.command()
+def show(order_id: UUID) -> None:
+    """The order ORDER_ID as the API shows it (its JSON document)."""
+    from application.orders.commands import GetOrder
+    from application.orders.orders import GetOrderHandler
+    from application.shared.actor import Actor
+    from entrypoints.documents import order_json
+
+    async def work(container: "Container") -> "Order":
+        get_order: GetOrderHandler = container.orders.get_order()
+        return await get_order(GetOrder(Actor.operator(), order_id))
+
+    typer.echo(order_json(run(work)).decode())
+
+
+@app.command()
+def deliver(order_id: UUID) -> None:
+    """Mark the shipped order ORDER_ID delivered."""
+    from application.orders.commands import DeliverOrder
+    from application.orders.orders import FulfilOrderHandler
+    from application.shared.actor import Actor
+
+    async def work(container: "Container") -> "Order":
+        fulfil: FulfilOrderHandler = container.orders.fulfil_order()
+        return await fulfil(DeliverOrder(Actor.operator(), order_id))
+
+    order = run(work)
+    stderr.print(f"Order {order.id} is delivered.", highlight=False)
+
+
+@app.command()
 def cancel(order_id: UUID) -> None:
     """Cancel the pending or paid order ORDER_ID: its stock goes back, a payment is refunded."""
     from application.orders.commands import CancelOrder
