@@ -40,10 +40,11 @@ class _Inbox:
 
 
 @contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[int, list[EmailMessage]]]:
-    """A local SMTP server on a free port, and the messages it received."""
+def smtp_server(port: int | None = None) -> Iterator[tuple[int, list[EmailMessage]]]:
+    """A local SMTP server on ``port`` (a free one if None), and the messages it
+    received."""
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
     controller.start()
     try:
         yield controller.port, inbox.messages
