@@ -252,3 +252,24 @@ def test_what_is_not_a_csv_file_is_refused_at_once(runner: CliRunner, tmp_path: 
     result = emporium(runner, "products", "import", endless)
     assert result.exit_code == 1 and "line 2 is over 65536 characters" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_catalog_is_listed_filtered_and_shown_by_id_or_sku(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    rows = "sku,name,description,price,stock\nTEA-1,Green tea,,4.50,3\nMUG-1,Mug,,9.99,0\n"
+    emporium(runner, "products", "import", write(tmp_path / "p.csv", rows))
+    listed = emporium(runner, "products", "list", "--sort", "price", "--json")
+    assert listed.exit_code == 0, listed.output
+    documents = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [d["sku"] for d in documents] == ["TEA-1", "MUG-1"]
+    in_stock = emporium(runner, "products", "list", "--in-stock", "--q", "tea").stdout
+    assert [line.split("\t")[1] for line in in_stock.splitlines()[1:]] == ["TEA-1"]
+
+    by_sku = emporium(runner, "products", "show", "mug-1")  # a SKU, whatever its case
+    by_id = emporium(runner, "products", "show", documents[1]["id"])
+    assert json.loads(by_sku.stdout) == json.loads(by_id.stdout) == documents[1]
+    missing = emporium(runner, "products", "show", "NOPE-1")
+    assert (missing.exit_code, missing.stderr.strip()) == (1, "error: No product NOPE-1")
+    bad = emporium(runner, "products", "list", "--sort", "cheapest")
+    assert bad.exit_code == 2  # a usage error, naming the sorts

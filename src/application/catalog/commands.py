@@ -57,6 +57,13 @@ class GetProduct:
 
 
 @dataclass(frozen=True, slots=True)
+class GetProductBySku:
+    actor: Actor
+    sku: str
+    include_archived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class UpdateProduct:
     """A partial update: ``None`` leaves a field as it is. ``expected_versions``, when
     given, must hold the product's current version (HTTP's ``If-Match`` may name several;

@@ -5,6 +5,7 @@ from application.catalog.commands import (
     ArchiveProduct,
     CreateProduct,
     GetProduct,
+    GetProductBySku,
     ListProducts,
     ListStockMovements,
     MovementPage,
@@ -78,10 +79,26 @@ class GetProductHandler:
         _may_see(query.actor, query.include_archived)
         async with self._catalog.read_uow() as uow:
             product = await uow.products.get(query.product_id)
-        # An archived product is not there, for those who may not see archived ones.
-        if product is None or not (product.is_active or query.include_archived):
-            raise _not_found(query.product_id)
-        return product
+        return _visible(product, query.include_archived, query.product_id)
+
+
+class GetProductBySkuHandler:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    async def __call__(self, query: GetProductBySku) -> Product:
+        _may_see(query.actor, query.include_archived)
+        sku = Sku.parse(query.sku)
+        async with self._catalog.read_uow() as uow:
+            product = await uow.products.get_by_sku(sku)
+        return _visible(product, query.include_archived, sku)
+
+
+def _visible(product: Product | None, include_archived: bool, key: object) -> Product:
+    # An archived product is not there, for those who may not see archived ones.
+    if product is None or not (product.is_active or include_archived):
+        raise _not_found(key)
+    return product
 
 
 class UpdateProductHandler:

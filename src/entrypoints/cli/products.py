@@ -4,13 +4,14 @@ import csv
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
+from application.catalog.commands import ProductSort
 from entrypoints.cli.common import fail, run, stderr
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from domain.catalog import Product
     from entrypoints.container import Container
 
-app = typer.Typer(help="The catalog in bulk.", no_args_is_help=True)
+app = typer.Typer(help="The catalog: one product, a list, and in bulk.", no_args_is_help=True)
 
 COLUMNS = ("sku", "name", "description", "price", "stock", "is_active")
 # Columns a file may leave out: is_active (absent: unchanged, and active when new).
@@ -240,3 +241,88 @@ def export(
         raise fail(f"cannot write {output}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
+
+
+_LIST_COLUMNS = ("id", "sku", "name", "price", "stock", "active")
+
+
+def _list_row(product: "Product") -> tuple[str, ...]:
+    return (
+        str(product.id),
+        str(product.sku),
+        product.name,
+        str(product.price),
+        str(product.stock),
+        "yes" if product.is_active else "no",
+    )
+
+
+@app.command("list")
+def list_products(
+    q: Annotated[str | None, typer.Option("--q", help="In name, SKU or description.")] = None,
+    min_price: Annotated[str | None, typer.Option(help="An amount, e.g. 9.99.")] = None,
+    max_price: Annotated[str | None, typer.Option(help="An amount.")] = None,
+    in_stock: Annotated[
+        bool | None, typer.Option("--in-stock/--out-of-stock", help="Only these.")
+    ] = None,
+    include_archived: Annotated[bool, typer.Option(help="Archived ones too.")] = False,
+    sort: Annotated[ProductSort, typer.Option(help="As the API's.")] = ProductSort.NEWEST,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+) -> None:
+    """The catalog as the API filters and sorts it: a table on a terminal, tab-separated
+    lines in a pipe, or with --json the API's product documents, one per line."""
+    from application.catalog.commands import ListProducts
+    from application.shared.actor import Actor
+    from entrypoints.cli.common import every_item, print_items
+    from entrypoints.documents import product_document, to_json
+
+    def every_product(container: "Container") -> AsyncIterator["Product"]:
+        list_products = container.catalog.list_products()
+        return every_item(
+            lambda after: list_products(
+                ListProducts(
+                    Actor.operator(),
+                    q,
+                    min_price,
+                    max_price,
+                    in_stock,
+                    include_archived,
+                    sort,
+                    limit=100,
+                    after=after,
+                )
+            )
+        )
+
+    print_items(
+        every_product,
+        _LIST_COLUMNS,
+        _list_row,
+        (lambda product: to_json(product_document(product)).decode()) if as_json else None,
+    )
+
+
+@app.command()
+def show(
+    product: Annotated[str, typer.Argument(help="Its id or its SKU.")],
+    include_archived: Annotated[bool, typer.Option(help="Even if it is archived.")] = False,
+) -> None:
+    """One product as the API shows it (its JSON document), by id or SKU."""
+    from uuid import UUID
+
+    from application.catalog.commands import GetProduct, GetProductBySku
+    from application.catalog.products import GetProductBySkuHandler, GetProductHandler
+    from application.shared.actor import Actor
+    from entrypoints.documents import product_document, to_json
+
+    async def work(container: "Container") -> "Product":
+        operator = Actor.operator()
+        by_id: GetProductHandler = container.catalog.get_product()
+        by_sku: GetProductBySkuHandler = container.catalog.get_product_by_sku()
+        try:
+            product_id = UUID(product)
+        except ValueError:
+            return await by_sku(GetProductBySku(operator, product, include_archived))
+        return await by_id(GetProduct(operator, product_id, include_archived))
+
+    typer.echo(to_json(product_document(run(work))).decode())

@@ -8,6 +8,7 @@ from application.catalog.products import (
     AdjustStockHandler,
     ArchiveProductHandler,
     CreateProductHandler,
+    GetProductBySkuHandler,
     GetProductHandler,
     ListProductsHandler,
     ListStockMovementsHandler,
@@ -33,6 +34,7 @@ class CatalogContainer(containers.DeclarativeContainer):
     )
     create_product = providers.Singleton(CreateProductHandler, ports)
     get_product = providers.Singleton(GetProductHandler, ports)
+    get_product_by_sku = providers.Singleton(GetProductBySkuHandler, ports)
     update_product = providers.Singleton(UpdateProductHandler, ports)
     adjust_stock = providers.Singleton(AdjustStockHandler, ports)
     archive_product = providers.Singleton(ArchiveProductHandler, ports)
