@@ -29,6 +29,14 @@ def emporium(env: dict[str, str], cwd: Path, *args: str) -> str:
     return done.stdout
 
 
+def migrated_with_admin(env: dict[str, str], cwd: Path, password: str = "ops-password") -> None:  # noqa: S107
+    """As an operator starts: the database migrated, and an admin, ops@example.com."""
+    emporium(env, cwd, "db", "upgrade")
+    emporium(
+        env, cwd, "users", "create-admin", "--email", "ops@example.com", "--password", password
+    )
+
+
 @contextmanager
 def running_server(
     env: dict[str, str], cwd: Path, *, workers: int = 1

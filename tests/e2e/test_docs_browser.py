@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.servers import emporium, running_server
+from tests.e2e.servers import migrated_with_admin, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -31,17 +31,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         "EMPORIUM_SECRET_KEY": "a-browser-test-key-that-is-long-enough",
         "EMPORIUM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
     }
-    emporium(env, tmp_path, "db", "upgrade")
-    emporium(
-        env,
-        tmp_path,
-        "users",
-        "create-admin",
-        "--email",
-        "ops@example.com",
-        "--password",
-        "ops-pass1",
-    )
+    migrated_with_admin(env, tmp_path, "ops-pass1")
     with running_server(env, tmp_path) as (base, _):
         yield base
 

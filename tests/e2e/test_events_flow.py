@@ -17,7 +17,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from tests.conftest import sqlite_url
-from tests.e2e.servers import EMPORIUM, emporium, running_server
+from tests.e2e.servers import EMPORIUM, emporium, migrated_with_admin, running_server
 from tests.peers import WebhookReceiver, broker_queue, drain, smtp_server
 
 ORDERS = 6
@@ -134,17 +134,7 @@ async def test_events_reach_every_place_once_in_order_though_a_worker_dies(
     hooks: WebhookReceiver,
     mail: tuple[int, list[Any]],
 ) -> None:
-    emporium(environment, tmp_path, "db", "upgrade")
-    emporium(
-        environment,
-        tmp_path,
-        "users",
-        "create-admin",
-        "--email",
-        "ops@example.com",
-        "--password",
-        "ops-password",
-    )
+    migrated_with_admin(environment, tmp_path)
     async with broker_queue(rabbitmq_url) as queue:
         with running_server(environment, tmp_path) as (base, _):
             secret = shop(base, hooks.url)

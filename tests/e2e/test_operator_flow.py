@@ -17,7 +17,7 @@ from sqlalchemy import make_url, text
 
 from adapters.sqlalchemy.engine import create_engine
 from tests.conftest import sqlite_url, throwaway_database
-from tests.e2e.servers import EMPORIUM, emporium, free_port, running_server
+from tests.e2e.servers import EMPORIUM, emporium, free_port, migrated_with_admin, running_server
 
 CLIENTS = 20
 
@@ -38,17 +38,7 @@ def environment(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str
 
 @pytest.fixture
 def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    emporium(environment, tmp_path, "db", "upgrade")
-    emporium(
-        environment,
-        tmp_path,
-        "users",
-        "create-admin",
-        "--email",
-        "ops@example.com",
-        "--password",
-        "ops-password",
-    )
+    migrated_with_admin(environment, tmp_path)
     with running_server(environment, tmp_path, workers=2) as (base, log):
         yield base
         wait_for_the_outbox(environment, tmp_path)

@@ -65,6 +65,13 @@ def registered(email: str = "ada@example.com") -> User:
     )
 
 
+async def add_users(make_uow: MakeUow, *users: User) -> None:
+    async with make_uow() as uow:
+        for user in users:
+            await uow.users.add(user)
+        await uow.commit()
+
+
 async def outbox(make_uow: MakeUow) -> list[OutboxEvent]:
     async with make_uow(read_only=True) as uow:
         return list(await uow.outbox.list(EventQuery(limit=1000)))  # type: ignore[attr-defined]
@@ -151,9 +158,7 @@ async def test_a_commit_whose_outbox_cannot_be_written_keeps_nothing(
     user = registered()
     events.failing = True
     with pytest.raises(RuntimeError, match="outbox"):
-        async with make_uow() as uow:
-            await uow.users.add(user)
-            await uow.commit()
+        await add_users(make_uow, user)
     events.failing = False
     assert await outbox(make_uow) == []
     async with make_uow(read_only=True) as uow:
@@ -164,9 +169,7 @@ async def test_the_relay_fans_each_event_out_once(
     make_uow: MakeUow, relay: RelayEventsHandler
 ) -> None:
     user = registered()
-    async with make_uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
+    await add_users(make_uow, user)
     await change_password(make_uow, user)
 
     assert await relay() == 2
@@ -189,9 +192,7 @@ async def test_every_event_reaches_the_broker_and_an_email_goes_once_per_kind(
     receiver: Receiver,
 ) -> None:
     user = registered()
-    async with make_uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
+    await add_users(make_uow, user)
     await change_password(make_uow, user)
     await change_password(make_uow, user)  # a second change: its email is the same one
 
@@ -218,9 +219,7 @@ async def test_a_failed_attempt_is_retried_after_its_wait_then_arrives(
 ) -> None:
     notifications.broker = None  # email only
     user = registered()
-    async with make_uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
+    await add_users(make_uow, user)
     await change_password(make_uow, user)
     await relay()
     receiver.failures = 2
@@ -251,9 +250,7 @@ async def test_a_subjects_events_arrive_in_order_even_when_the_first_is_retried(
     clock: FakeClock,
 ) -> None:
     user = registered()
-    async with make_uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
+    await add_users(make_uow, user)
     for _ in range(3):
         await change_password(make_uow, user)
     await relay()
@@ -271,9 +268,7 @@ async def test_a_subjects_events_arrive_in_order_even_when_the_first_is_retried(
 async def test_a_lease_that_runs_out_is_taken_over_and_the_late_outcome_dropped(
     make_uow: MakeUow, relay: RelayEventsHandler, clock: FakeClock
 ) -> None:
-    async with make_uow() as uow:
-        await uow.users.add(registered())
-        await uow.commit()
+    await add_users(make_uow, registered())
     await relay()
     now = clock.now()
     first, second = Uuid7Generator().new_id(), Uuid7Generator().new_id()
@@ -348,9 +343,7 @@ async def test_a_webhook_is_signed_retried_after_retry_after_and_keeps_its_id(
 ) -> None:
     notifications.broker = None
     user = registered()
-    async with make_uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
+    await add_users(make_uow, user)
     with WebhookReceiver() as hooks:
         endpoint = await endpoint_for(notifications, hooks.url, "user.password_changed")
         await change_password(make_uow, user)
@@ -398,15 +391,11 @@ async def test_a_rotated_secret_signs_next_to_the_new_one_for_a_day(
         rotated = await RotateWebhookSecretHandler(notifications)(
             WebhookCommand(ADMIN, endpoint.id)
         )
-        async with make_uow() as uow:
-            await uow.users.add(registered("a@example.com"))
-            await uow.commit()
+        await add_users(make_uow, registered("a@example.com"))
         await relay()
         await deliver()
         clock.advance(24 * 3600)
-        async with make_uow() as uow:
-            await uow.users.add(registered("b@example.com"))
-            await uow.commit()
+        await add_users(make_uow, registered("b@example.com"))
         await relay()
         await deliver()
 
@@ -427,9 +416,7 @@ async def test_an_endpoint_gets_only_what_it_asked_for_and_nothing_once_disabled
         await endpoint_for(notifications, hooks.url + "/off", "*", enabled=False)
         await endpoint_for(notifications, hooks.url + "/orders", "order.placed")
         user = registered()
-        async with make_uow() as uow:
-            await uow.users.add(user)
-            await uow.commit()
+        await add_users(make_uow, user)
         await relay()
         await deliver()
         await UpdateWebhookHandler(notifications)(
@@ -462,9 +449,7 @@ async def test_an_endpoint_whose_deliveries_keep_failing_is_disabled_and_admins_
         now=clock.now(),
         role=Role.ADMIN,
     )
-    async with make_uow() as uow:
-        await uow.users.add(admin)
-        await uow.commit()
+    await add_users(make_uow, admin)
     await relay()  # before there is an endpoint
     with WebhookReceiver() as hooks:
         hooks.answers = [500] * 100
@@ -502,9 +487,7 @@ async def test_a_slow_receiver_holds_back_no_other_deliverys_outcome(
 ) -> None:
     notifications.broker = None
     user = registered()
-    async with make_uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
+    await add_users(make_uow, user)
     await relay()
     with WebhookReceiver() as hooks:
         await endpoint_for(notifications, hooks.url, "user.password_changed")
@@ -522,3 +505,28 @@ async def test_a_slow_receiver_holds_back_no_other_deliverys_outcome(
         }
         assert await sending == 2
     assert len(receiver.emails) == 1 and len(hooks.requests) == 1
+
+
+async def test_a_delivery_that_arrives_ends_an_endpoints_run_of_failures(
+    make_uow: MakeUow,
+    relay: RelayEventsHandler,
+    deliver: DeliverDueHandler,
+    notifications: Notifications,
+    clock: FakeClock,
+) -> None:
+    notifications.broker = None
+    notifications.retries = RetrySchedule((timedelta(seconds=1),))  # two attempts each
+    with WebhookReceiver() as hooks:
+        endpoint = await endpoint_for(notifications, hooks.url, "user.registered")
+        hooks.answers = [500, 500]  # the first delivery fails for good
+        await add_users(make_uow, registered("a@example.com"))
+        await relay()
+        await deliver()
+        clock.advance(2)
+        await deliver()
+        get = GetWebhookHandler(notifications)
+        assert (await get(WebhookCommand(ADMIN, endpoint.id))).failures_in_a_row == 1
+        await add_users(make_uow, registered("b@example.com"))  # this one arrives
+        await relay()
+        await deliver()
+        assert (await get(WebhookCommand(ADMIN, endpoint.id))).failures_in_a_row == 0

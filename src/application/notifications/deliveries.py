@@ -73,20 +73,24 @@ class DeliverDueHandler:
             finished = [(sending.pop(task), task) for task in done]
             failures += [e for _, task in finished if (e := task.exception()) is not None]
             await self._write_back(
-                [(d, task.result()) for d, task in finished if task.exception() is None], lease
+                [(d, task.result()) for d, task in finished if task.exception() is None],
+                lease,
+                needs,
             )
         if failures:
             raise failures[0]
         return len(due)
 
-    async def _write_back(self, outcomes: list[tuple[Delivery, bool]], lease: UUID) -> None:
+    async def _write_back(
+        self, outcomes: list[tuple[Delivery, bool]], lease: UUID, needs: _Round
+    ) -> None:
         """Each attempt's outcome (``bool``: whether it was tried), if its lease holds."""
         async with self._n.uow() as uow:
             for delivery, tried in outcomes:
                 if not await uow.deliveries.save(delivery, lease):
                     continue  # its lease ran out: another worker has it now
                 if tried and delivery.channel is Channel.WEBHOOK:
-                    await self._count_outcome(uow, delivery)
+                    await self._count_outcome(uow, delivery, needs)
             await uow.commit()
 
     async def _attempt(self, delivery: Delivery, needs: _Round) -> bool:
@@ -112,10 +116,18 @@ class DeliverDueHandler:
             delivery.succeeded(n.clock.now(), status)
         return True
 
-    async def _count_outcome(self, uow: NotificationsUnitOfWork, delivery: Delivery) -> None:
+    async def _count_outcome(
+        self, uow: NotificationsUnitOfWork, delivery: Delivery, needs: _Round
+    ) -> None:
         """An endpoint's run of deliveries that failed for good, which disables it; a
-        delivery that arrives ends the run."""
+        delivery that arrives ends the run. Only a change to the run locks the endpoint's
+        row: a delivery that arrives at an endpoint with no run (as the round read it),
+        the usual case, writes nothing, so busy workers do not queue on that one row."""
         if delivery.status is DeliveryStatus.PENDING:
+            return
+        seen = needs.endpoints.get(UUID(delivery.target))
+        arrived = delivery.status is DeliveryStatus.SUCCEEDED
+        if arrived and seen is not None and not seen.failures_in_a_row:
             return
         endpoint = await uow.webhooks.get(UUID(delivery.target), for_update=True)
         if endpoint is None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 P = TypeVar("P")
+C = TypeVar("C")
 
 stdout = Console()
 stderr = Console(stderr=True, soft_wrap=True)
@@ -142,3 +143,12 @@ def run(work: Callable[["Container"], Awaitable[T]]) -> T:
 
     with reported():
         return asyncio.run(main())
+
+
+def call(use_case: Callable[["Container"], Callable[[C], Awaitable[T]]], command: C) -> T:
+    """``run`` of one use case the container gives, on ``command``."""
+
+    async def work(container: "Container") -> T:
+        return await use_case(container)(command)
+
+    return run(work)

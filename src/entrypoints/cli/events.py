@@ -11,7 +11,7 @@ from uuid import UUID
 import typer
 
 from domain.notifications import Channel, DeliveryStatus
-from entrypoints.cli.common import fail, print_items, run, stderr
+from entrypoints.cli.common import call, fail, print_items, run, stderr
 
 if TYPE_CHECKING:
     from application.notifications.commands import Backlog
@@ -194,12 +194,8 @@ def deliveries(
 def redeliver(delivery_id: UUID) -> None:
     """Try the delivery DELIVERY_ID again, from a fresh retry schedule."""
     from application.notifications.commands import Redeliver
-    from application.notifications.deliveries import RedeliverHandler
     from application.shared.actor import Actor
 
-    async def work(container: "Container") -> "Delivery":
-        redeliver: RedeliverHandler = container.notifications.redeliver()
-        return await redeliver(Redeliver(Actor.operator(), delivery_id))
-
-    delivery = run(work)
+    command = Redeliver(Actor.operator(), delivery_id)
+    delivery: Delivery = call(lambda c: c.notifications.redeliver(), command)
     stderr.print(f"Delivery {delivery.id} will be tried again.", highlight=False)

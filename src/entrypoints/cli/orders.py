@@ -8,7 +8,7 @@ from uuid import UUID
 import typer
 
 from domain.orders import OrderStatus
-from entrypoints.cli.common import every_item, print_items, run, stderr
+from entrypoints.cli.common import call, every_item, print_items, run, stderr
 
 if TYPE_CHECKING:
     from domain.orders import Order
@@ -64,14 +64,10 @@ def ship(
 ) -> None:
     """Ship the paid order ORDER_ID."""
     from application.orders.commands import ShipOrder
-    from application.orders.orders import FulfilOrderHandler
     from application.shared.actor import Actor
 
-    async def work(container: "Container") -> "Order":
-        fulfil: FulfilOrderHandler = container.orders.fulfil_order()
-        return await fulfil(ShipOrder(Actor.operator(), order_id, tracking))
-
-    order = run(work)
+    command = ShipOrder(Actor.operator(), order_id, tracking)
+    order: Order = call(lambda c: c.orders.fulfil_order(), command)
     stderr.print(f"Order {order.id} is shipped.", highlight=False)
 
 
@@ -79,29 +75,21 @@ def ship(
 def show(order_id: UUID) -> None:
     """The order ORDER_ID as the API shows it (its JSON document)."""
     from application.orders.commands import GetOrder
-    from application.orders.orders import GetOrderHandler
     from application.shared.actor import Actor
     from entrypoints.documents import order_json
 
-    async def work(container: "Container") -> "Order":
-        get_order: GetOrderHandler = container.orders.get_order()
-        return await get_order(GetOrder(Actor.operator(), order_id))
-
-    typer.echo(order_json(run(work)).decode())
+    order: Order = call(lambda c: c.orders.get_order(), GetOrder(Actor.operator(), order_id))
+    typer.echo(order_json(order).decode())
 
 
 @app.command()
 def deliver(order_id: UUID) -> None:
     """Mark the shipped order ORDER_ID delivered."""
     from application.orders.commands import DeliverOrder
-    from application.orders.orders import FulfilOrderHandler
     from application.shared.actor import Actor
 
-    async def work(container: "Container") -> "Order":
-        fulfil: FulfilOrderHandler = container.orders.fulfil_order()
-        return await fulfil(DeliverOrder(Actor.operator(), order_id))
-
-    order = run(work)
+    command = DeliverOrder(Actor.operator(), order_id)
+    order: Order = call(lambda c: c.orders.fulfil_order(), command)
     stderr.print(f"Order {order.id} is delivered.", highlight=False)
 
 
@@ -109,14 +97,10 @@ def deliver(order_id: UUID) -> None:
 def cancel(order_id: UUID) -> None:
     """Cancel the pending or paid order ORDER_ID: its stock goes back, a payment is refunded."""
     from application.orders.commands import CancelOrder
-    from application.orders.orders import CancelOrderHandler
     from application.shared.actor import Actor
 
-    async def work(container: "Container") -> "Order":
-        cancel_order: CancelOrderHandler = container.orders.cancel_order()
-        return await cancel_order(CancelOrder(Actor.operator(), order_id))
-
-    order = run(work)
+    command = CancelOrder(Actor.operator(), order_id)
+    order: Order = call(lambda c: c.orders.cancel_order(), command)
     stderr.print(f"Order {order.id} is cancelled; its stock is back.", highlight=False)
 
 

@@ -1,33 +1,22 @@
 """emporium webhooks: the webhook endpoints and their deliveries, as the admin API has
 them."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
 from domain.notifications import DeliveryStatus
-from entrypoints.cli.common import print_items, run, stderr
+from entrypoints.cli.common import call, print_items, stderr
 from entrypoints.cli.events import DELIVERY_COLUMNS, delivery_row
 
 if TYPE_CHECKING:
     from domain.notifications import Delivery, WebhookEndpoint
     from entrypoints.container import Container
 
-C = TypeVar("C")
-R = TypeVar("R")
 
 app = typer.Typer(help="Webhook endpoints: where outside systems get events.", no_args_is_help=True)
-
-
-def _run(use_case: Callable[["Container"], Callable[[C], Awaitable[R]]], command: C) -> R:
-    """The use case the container gives, run on ``command``."""
-
-    async def work(container: "Container") -> R:
-        return await use_case(container)(command)
-
-    return run(work)
 
 
 def _row(endpoint: "WebhookEndpoint") -> tuple[str, ...]:
@@ -69,7 +58,7 @@ def add(
     from application.shared.actor import Actor
 
     command = CreateWebhook(Actor.operator(), url, frozenset(event), description)
-    endpoint: WebhookEndpoint = _run(lambda c: c.notifications.create_webhook(), command)
+    endpoint: WebhookEndpoint = call(lambda c: c.notifications.create_webhook(), command)
     typer.echo(f"{endpoint.id}\t{endpoint.secret}")
     stderr.print("Keep the secret: it is not shown again.", highlight=False)
 
@@ -79,7 +68,7 @@ def _set_enabled(endpoint_id: UUID, enabled: bool) -> None:
     from application.shared.actor import Actor
 
     command = UpdateWebhook(Actor.operator(), endpoint_id, enabled=enabled)
-    _run(lambda c: c.notifications.update_webhook(), command)
+    call(lambda c: c.notifications.update_webhook(), command)
     stderr.print(f"Endpoint {endpoint_id} {'enabled' if enabled else 'disabled'}.")
 
 
@@ -101,7 +90,7 @@ def delete(endpoint_id: UUID) -> None:
     from application.notifications.commands import WebhookCommand
     from application.shared.actor import Actor
 
-    _run(lambda c: c.notifications.delete_webhook(), WebhookCommand(Actor.operator(), endpoint_id))
+    call(lambda c: c.notifications.delete_webhook(), WebhookCommand(Actor.operator(), endpoint_id))
     stderr.print(f"Endpoint {endpoint_id} deleted.")
 
 
@@ -112,7 +101,7 @@ def rotate_secret(endpoint_id: UUID) -> None:
     from application.shared.actor import Actor
 
     command = WebhookCommand(Actor.operator(), endpoint_id)
-    endpoint: WebhookEndpoint = _run(lambda c: c.notifications.rotate_webhook_secret(), command)
+    endpoint: WebhookEndpoint = call(lambda c: c.notifications.rotate_webhook_secret(), command)
     typer.echo(endpoint.secret)
 
 
@@ -122,7 +111,7 @@ def ping(endpoint_id: UUID) -> None:
     from application.notifications.commands import WebhookCommand
     from application.shared.actor import Actor
 
-    _run(lambda c: c.notifications.ping_webhook(), WebhookCommand(Actor.operator(), endpoint_id))
+    call(lambda c: c.notifications.ping_webhook(), WebhookCommand(Actor.operator(), endpoint_id))
     stderr.print(
         f"A webhook.ping is on its way: see `emporium webhooks deliveries {endpoint_id}`.",
         highlight=False,
@@ -156,5 +145,5 @@ def redeliver(endpoint_id: UUID, delivery_id: UUID) -> None:
     from application.shared.actor import Actor
 
     command = Redeliver(Actor.operator(), delivery_id, endpoint_id)
-    _run(lambda c: c.notifications.redeliver(), command)
+    call(lambda c: c.notifications.redeliver(), command)
     stderr.print(f"Delivery {delivery_id} will be tried again.")

@@ -1,4 +1,5 @@
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -121,8 +122,10 @@ EVENT_DATA: dict[str, type[BaseModel]] = {
 }
 
 
+@cache
 def event_body(event_type: str) -> type[BaseModel]:
-    """The body a webhook of ``event_type`` delivers (and the broker publishes)."""
+    """The body a webhook of ``event_type`` delivers (and the broker publishes): one
+    model per type, however many apps are built."""
     data = EVENT_DATA[event_type.split(".")[0]]
     name = "".join(part.title() for part in event_type.replace("_", ".").split(".")) + "Event"
     return create_model(
