@@ -14,6 +14,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 MIN_SECRET_BYTES = 32
+MIN_METRICS_TOKEN_LENGTH = 24
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./emporium.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 PREFIX = "EMPORIUM_"
@@ -112,15 +113,28 @@ class Settings(BaseSettings):
     delivery_lease: float = Field(60, ge=1, le=3600, description="seconds")
     # One line per request on the emporium.access logger (uvicorn's own is off).
     access_log: bool = False
+    # Every log line a JSON object ("text": readable lines, for development).
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # GET /metrics answers callers from these networks (comma-separated), and any caller
+    # with this bearer token.
+    metrics_allowed_networks: Annotated[list[str], NoDecode] = ["127.0.0.1/32", "::1/128"]
+    metrics_token: SecretStr | None = None
 
-    @field_validator("cors_origins", "trusted_proxies", "webhook_allowed_networks", mode="before")
+    @field_validator(
+        "cors_origins",
+        "trusted_proxies",
+        "webhook_allowed_networks",
+        "metrics_allowed_networks",
+        mode="before",
+    )
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    @field_validator("trusted_proxies", "webhook_allowed_networks")
+    @field_validator("trusted_proxies", "webhook_allowed_networks", "metrics_allowed_networks")
     @classmethod
     def _addresses_or_networks(cls, value: list[str]) -> list[str]:
         for item in value:
@@ -129,6 +143,13 @@ class Settings(BaseSettings):
                     ipaddress.ip_network(item, strict=False)
                 except ValueError:
                     raise ValueError(f"{item!r} is not an address or a network") from None
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _unguessable_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(f"at least {MIN_METRICS_TOKEN_LENGTH} characters")
         return value
 
     @field_validator("database_url")

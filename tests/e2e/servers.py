@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,7 +43,8 @@ def running_server(
     env: dict[str, str], cwd: Path, *, workers: int = 1
 ) -> Iterator[tuple[str, list[str]]]:
     """``emporium serve`` on a free port until ready: (base URL, the lines of its stderr,
-    filled in once it has stopped)."""
+    complete once it has stopped). The lines are read as they come: a server whose
+    stderr pipe filled up would stop answering."""
     port = free_port()
     process = subprocess.Popen(
         [EMPORIUM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
@@ -50,10 +52,15 @@ def running_server(
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     log: list[str] = []
+    reader = threading.Thread(
+        target=lambda: log.extend(line.rstrip("\n") for line in process.stderr)
+    )  # type: ignore[union-attr]
+    reader.start()
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -63,10 +70,12 @@ def running_server(
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server did not start: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+                os.killpg(process.pid, signal.SIGTERM)
+                reader.join(timeout=15)
+                raise AssertionError("the server did not start: " + "\n".join(log))
             time.sleep(0.2)
         yield base, log
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        _, err = process.communicate(timeout=15)
-        log.extend(err.decode().splitlines())
+        process.wait(timeout=15)
+        reader.join(timeout=15)

@@ -116,3 +116,23 @@ def test_a_redis_url_that_is_not_one_is_refused(url: str) -> None:
 def test_redis_urls_of_every_kind_are_taken() -> None:
     for url in ("redis://127.0.0.1:6379/0", "rediss://:pw@cache:6380/1", "unix:///run/r.sock"):
         assert settings(redis_url=url).redis_url == url
+
+
+def test_metrics_are_for_networks_or_an_unguessable_token() -> None:
+    assert settings().metrics_allowed_networks == ["127.0.0.1/32", "::1/128"]
+    assert settings(metrics_allowed_networks="10.0.0.0/8,*").metrics_allowed_networks == [
+        "10.0.0.0/8",
+        "*",
+    ]
+    with pytest.raises(ValidationError, match="not an address"):
+        settings(metrics_allowed_networks="prometheus.local")
+    with pytest.raises(ValidationError, match="at least 24 characters"):
+        settings(metrics_token="short")
+
+
+def test_logs_are_json_unless_told_otherwise() -> None:
+    assert (settings().log_format, settings().log_level) == ("json", "INFO")
+    with pytest.raises(ValidationError):
+        settings(log_format="xml")
+    with pytest.raises(ValidationError):
+        settings(log_level="LOUD")

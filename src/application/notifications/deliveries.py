@@ -72,11 +72,10 @@ class DeliverDueHandler:
             done, _ = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
             finished = [(sending.pop(task), task) for task in done]
             failures += [e for _, task in finished if (e := task.exception()) is not None]
-            await self._write_back(
-                [(d, task.result()) for d, task in finished if task.exception() is None],
-                lease,
-                needs,
-            )
+            outcomes = [(d, task.result()) for d, task in finished if task.exception() is None]
+            for delivery, tried in outcomes:
+                n.attempted(delivery, tried)
+            await self._write_back(outcomes, lease, needs)
         if failures:
             raise failures[0]
         return len(due)

@@ -1,5 +1,6 @@
 """The relay: fans each event of the outbox out, once, into the deliveries that want it,
-in the transaction that marks it dispatched; and the audit trail of what it fanned out."""
+in the transaction that marks it dispatched; and the trails of what it fanned out (the
+audit log, the metrics)."""
 
 import json
 from collections.abc import Iterator, Sequence
@@ -20,8 +21,8 @@ class AuditTrail(Protocol):
 
 
 class RelayEventsHandler:
-    def __init__(self, notifications: Notifications, audit: AuditTrail) -> None:
-        self._n, self._audit = notifications, audit
+    def __init__(self, notifications: Notifications, *trails: AuditTrail) -> None:
+        self._n, self._trails = notifications, trails
 
     async def __call__(self, limit: int = 200) -> int:
         """Fans out up to ``limit`` events; answers how many."""
@@ -40,7 +41,8 @@ class RelayEventsHandler:
             await uow.deliveries.add_many(deliveries)
             await uow.outbox.mark_dispatched([e.id for e in events], now)
             await uow.commit()
-        self._audit.record(events)
+        for trail in self._trails:
+            trail.record(events)
         return len(events)
 
     def _to_broker(self, event: OutboxEvent, now: datetime) -> Iterator[Delivery]:

@@ -13,7 +13,7 @@ from application.notifications.ports import (
 )
 from application.shared.outbox import OutboxEvent
 from application.shared.ports import Clock, IdGenerator
-from domain.notifications import RetrySchedule
+from domain.notifications import Delivery, RetrySchedule
 
 # The Standard Webhooks schedule, which mail follows too: a retry after 5 s, 5 min,
 # 30 min, 2 h, 5 h, 10 h and 10 h, then the delivery fails for good (a day and a half).
@@ -53,7 +53,8 @@ class Notifications:
     """The ports every notifications use case shares. ``broker`` is None when the shop
     has none; ``event_types`` are those endpoints may ask for; ``https_only`` refuses
     plain-http endpoints (production); ``retry_scale`` shrinks the retry schedules (for
-    tests)."""
+    tests); ``attempted`` hears each delivery's outcome after an attempt, and whether it
+    was tried (not abandoned for want of somewhere to go): the metrics count them."""
 
     def __init__(
         self,
@@ -69,9 +70,10 @@ class Notifications:
         https_only: bool = False,
         retry_scale: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
+        attempted: Callable[[Delivery, bool], None] = lambda delivery, tried: None,
     ) -> None:
         self.uow, self.read_uow, self.ids, self.clock = uow, read_uow, ids, clock
         self.mailer, self.broker, self.webhooks, self.lease = mailer, broker, webhooks, lease
-        self.event_types, self.https_only = event_types, https_only
+        self.event_types, self.https_only, self.attempted = event_types, https_only, attempted
         self.retries = RETRIES.scaled(retry_scale)
         self.broker_retries = BROKER_RETRIES.scaled(retry_scale)

@@ -1,14 +1,17 @@
 """The FastAPI application factory."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from domain.shared.money import Currency
@@ -17,7 +20,7 @@ from entrypoints.api.limits import Limits
 from entrypoints.api.middleware import EdgeMiddleware
 from entrypoints.api.openapi import install_openapi
 from entrypoints.api.problems import install_problem_handlers
-from entrypoints.api.routers import auth, health, orders, products, users, webhooks
+from entrypoints.api.routers import auth, health, metrics, orders, products, users, webhooks
 from entrypoints.container import Container, running
 from entrypoints.upkeep import running_upkeep
 from entrypoints.worker import running_worker
@@ -26,6 +29,18 @@ logger = logging.getLogger("emporium.api")
 
 API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
+# In the order their routes are tried (after the fast catalog read), with their prefixes.
+ROUTERS: tuple[tuple[APIRouter, str], ...] = (
+    (health.router, ""),
+    (products.router, API_PREFIX),
+    (users.router, API_PREFIX),
+    (orders.router, API_PREFIX),
+    (products.admin_router, API_PREFIX),
+    (auth.router, API_PREFIX),
+    (users.admin_router, API_PREFIX),
+    (webhooks.admin_router, API_PREFIX),
+    (metrics.router, ""),
+)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -64,16 +79,10 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     app.state.limits = Limits(container.core.limiter(), container.core.settings())
     # Routes are matched in this order, each tried in turn: the hottest reads (the
-    # catalog, the signed-in user) and the readiness probe first.
+    # catalog, the signed-in user) and the readiness probe first (see ROUTERS).
     app.router.routes.append(products.AnonymousProductRead(API_PREFIX))
-    app.include_router(health.router)
-    app.include_router(products.router, prefix=API_PREFIX)
-    app.include_router(users.router, prefix=API_PREFIX)
-    app.include_router(orders.router, prefix=API_PREFIX)
-    app.include_router(products.admin_router, prefix=API_PREFIX)
-    app.include_router(auth.router, prefix=API_PREFIX)
-    app.include_router(users.admin_router, prefix=API_PREFIX)
-    app.include_router(webhooks.admin_router, prefix=API_PREFIX)
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
     webhooks.declare_deliveries(app.webhooks)
     install_problem_handlers(app)
     install_openapi(
@@ -115,4 +124,22 @@ def _middleware_stack(app: FastAPI) -> ASGIApp:
     stack = ExceptionMiddleware(stack, handlers=handlers, debug=app.debug)
     for middleware in reversed(app.user_middleware):
         stack = middleware.cls(stack, *middleware.args, **middleware.kwargs)
-    return EdgeMiddleware(stack, max_body_bytes=MAX_BODY_BYTES)
+    return EdgeMiddleware(
+        stack,
+        max_body_bytes=MAX_BODY_BYTES,
+        templates=_route_templates(app),
+        access_log=app.state.container.core.settings().access_log,
+    )
+
+
+def _route_templates(app: FastAPI) -> dict[Callable[..., Any], str]:
+    """Each endpoint's path template, for the metrics' and the access log's labels: a
+    request is counted by the endpoint it reached (the fast catalog read has its declared
+    route's template)."""
+    routes = [(route, "") for route in app.routes]
+    routes += [(route, prefix) for router, prefix in ROUTERS for route in router.routes]
+    return {
+        route.endpoint: prefix + route.path_format
+        for route, prefix in routes
+        if isinstance(route, Route | APIRoute)
+    }

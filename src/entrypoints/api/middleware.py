@@ -1,12 +1,16 @@
 """The edge: what every HTTP request passes before routing, in one pure ASGI layer.
 
-Each ASGI layer costs a call and a wrapped ``send`` on every request, so the five things
+Each ASGI layer costs a call and a wrapped ``send`` on every request, so the six things
 done here share one: the request id, the liveness probe, ``HEAD`` answered as ``GET``,
-the body size limit, and the last word on an error nobody foresaw."""
+the body size limit, the last word on an error nobody foresaw, and the request counted
+(the metrics, and the access log's line when it is on)."""
 
 import logging
 import re
 import secrets
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,8 +18,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from application.shared.outbox import Origin, origin
 from entrypoints.api import liveness
 from entrypoints.api.problems import problem_response
+from entrypoints.metrics import UNMATCHED, count_request
 
 logger = logging.getLogger("emporium.api")
+access_log = logging.getLogger("emporium.access")
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -29,9 +35,17 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        templates: Mapping[Callable[..., Any], str],
+        access_log: bool = False,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.templates, self.access_log = templates, access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,12 +60,13 @@ class EdgeMiddleware:
         # HEAD is answered as GET without the body (the headers, Content-Length included,
         # are the GET's): FastAPI's routes answer only the methods they declare.
         head = scope["method"] == "HEAD"
-        started = False
+        routed = {**scope, "method": "GET"} if head else scope
+        began, status = time.perf_counter(), 0
 
         async def edge_send(message: Message) -> None:
-            nonlocal started
+            nonlocal status
             if message["type"] == "http.response.start":
-                started = True
+                status = message["status"]
                 message["headers"] = [*message.get("headers", []), id_header]
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
@@ -63,11 +78,10 @@ class EdgeMiddleware:
             elif self._declares_too_large_a_body(scope):
                 await self._refuse_body(scope, receive, edge_send)
             else:
-                routed = {**scope, "method": "GET"} if head else scope
                 await self.app(routed, self._limited(scope, receive), edge_send)
         except Exception:
             logger.exception("unhandled error (request_id=%s)", request_id)
-            if started:  # half an answer is out: nothing sane is left to send
+            if status:  # half an answer is out: nothing sane is left to send
                 raise
             # A 500 problem without internals, and the connection kept.
             response = problem_response(
@@ -78,6 +92,35 @@ class EdgeMiddleware:
                 detail=f"Something went wrong on our side; quote request id {request_id}",
             )
             await response(scope, receive, edge_send)
+        finally:
+            self._count(scope, routed, status, time.perf_counter() - began)
+
+    def _count(self, scope: Scope, routed: Scope, status: int, seconds: float) -> None:
+        """Labelled by route template (``/api/v1/products/{product_id}``), never by path."""
+        if scope["path"] == liveness.PATH:
+            template = liveness.PATH
+        elif "endpoint" in routed:
+            template = self.templates.get(routed["endpoint"], UNMATCHED)
+        else:
+            template = UNMATCHED
+        method = scope["method"]
+        count_request(method, template, status, seconds)
+        if self.access_log:
+            access_log.info(
+                "%s %s %d %.1f ms",
+                method,
+                scope["path"],
+                status,
+                seconds * 1000,
+                extra={
+                    "method": method,
+                    "path": scope["path"],
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                    "client": (scope.get("client") or ("unknown",))[0],
+                },
+            )
 
     def _declares_too_large_a_body(self, scope: Scope) -> bool:
         declared = _header(scope, b"content-length")

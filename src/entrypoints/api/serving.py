@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from entrypoints.api.app import create_app
 from entrypoints.container import Container
+from entrypoints.metrics import process_ended
 
 GC_THRESHOLDS = (50_000, 20, 20)
 
@@ -36,6 +37,7 @@ def app_from_environment() -> FastAPI:
         async with started(app):
             tune_collector()
             yield
+        process_ended()
 
     app.router.lifespan_context = lifespan
     return app

@@ -130,11 +130,11 @@ def run(work: Callable[["Container"], Awaitable[T]]) -> T:
     goes to the outbox as the operator's doing; a worker writes its audit lines."""
     from application.shared.outbox import Origin, origin
     from entrypoints.container import Container, running
-    from entrypoints.logs import configure_cli_logging
+    from entrypoints.logs import configure_logging
 
     container = Container()
-    container.core.settings.override(settings())
-    configure_cli_logging()
+    container.core.settings.override(configured := settings())
+    configure_logging(configured)
     origin.set(Origin(actor="operator"))  # the audit trail's "who" for what it changes
 
     async def main() -> T:

@@ -29,10 +29,24 @@ def worker(
     once: Annotated[
         bool, typer.Option(help="Work until nothing is due now, then exit (for cron, tests).")
     ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Serve /metrics here, for Prometheus.")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface of --metrics-port.")] = "127.0.0.1",
 ) -> None:
     """Relay the outbox and send its deliveries (broker, emails, webhooks) until stopped
     (SIGTERM or Ctrl-C). Run any number of them: they never take the same work."""
     from entrypoints.worker import work
+
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from entrypoints.metrics import registry
+
+        try:
+            start_http_server(metrics_port, metrics_host, registry=registry())
+        except OSError as error:
+            raise fail(f"metrics on {metrics_host}:{metrics_port}: {error.strerror}") from None
 
     async def main(container: "Container") -> None:
         n = container.notifications

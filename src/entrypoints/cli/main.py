@@ -29,25 +29,30 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
 ) -> None:
     """Run the API (uvicorn). On SQLite, pending migrations are applied first."""
+    from entrypoints import metrics_directory
+
+    directory = metrics_directory.prepare()  # before anything imports prometheus-client
     import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
 
     from adapters.sqlalchemy import migrator
     from entrypoints.logs import logging_config
 
     config = settings()  # fails fast on bad settings, and makes the dev key before workers
-    if config.is_sqlite:
-        with reported():
-            migrator.upgrade(config.database_url)
-    uvicorn.run(
-        "entrypoints.api.serving:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=None if reload else workers,
-        reload=reload,
-        log_config=logging_config(LOGGING_CONFIG),
-        access_log=config.access_log,
-        proxy_headers=bool(config.trusted_proxies),
-        forwarded_allow_ips=",".join(config.trusted_proxies) or None,
-    )
+    try:
+        if config.is_sqlite:
+            with reported():
+                migrator.upgrade(config.database_url)
+        uvicorn.run(
+            "entrypoints.api.serving:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=None if reload else workers,
+            reload=reload,
+            log_config=logging_config(config),
+            access_log=False,  # ours, with the route template: EMPORIUM_ACCESS_LOG
+            proxy_headers=bool(config.trusted_proxies),
+            forwarded_allow_ips=",".join(config.trusted_proxies) or None,
+        )
+    finally:
+        metrics_directory.forget(directory)

@@ -2,8 +2,6 @@
 writer. Each context builds its units of work on the core's pools, with its own
 repositories."""
 
-import asyncio
-
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
@@ -14,6 +12,7 @@ from application.shared.outbox import OutboxWriter
 from application.shared.ports import Clock, RateLimiter
 from entrypoints.api.pagination import CursorCodec
 from entrypoints.events import PublicEvents
+from entrypoints.metrics import MeteredTurns
 from entrypoints.settings import Settings
 
 REDIS_TIMEOUT_SECONDS = 2
@@ -64,7 +63,7 @@ class Core(containers.DeclarativeContainer):
         ids=ids,
         clock=clock,
     )
-    # Each pool's connections, first come first served (see SqlReader).
-    turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)
-    read_turns = providers.Singleton(asyncio.Semaphore, settings.provided.database_pool_size)
+    # Each pool's connections, first come first served (see SqlReader), counted.
+    turns = providers.Singleton(MeteredTurns, settings.provided.database_pool_size, "write")
+    read_turns = providers.Singleton(MeteredTurns, settings.provided.database_pool_size, "read")
     cursors = providers.Singleton(CursorCodec, signing_key=settings.provided.signing_key)

@@ -32,6 +32,7 @@ from application.notifications.webhooks import (
     UpdateWebhookHandler,
 )
 from entrypoints.events import EVENT_TYPES
+from entrypoints.metrics import CountingTrail, count_attempt
 from entrypoints.settings import Settings
 
 
@@ -82,8 +83,11 @@ class NotificationsContainer(containers.DeclarativeContainer):
         https_only=production,
         retry_scale=settings.provided.delivery_retry_scale,
         lease=providers.Callable(timedelta, seconds=settings.provided.delivery_lease),
+        attempted=providers.Object(count_attempt),
     )
-    relay_events = providers.Singleton(RelayEventsHandler, ports, LoggingAuditTrail())
+    relay_events = providers.Singleton(
+        RelayEventsHandler, ports, LoggingAuditTrail(), CountingTrail()
+    )
     deliver_due = providers.Singleton(DeliverDueHandler, ports)
     list_events = providers.Singleton(ListEventsHandler, ports)
     get_backlog = providers.Singleton(GetBacklogHandler, ports)

@@ -54,6 +54,7 @@ from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.orders import OrderOut, OrderPageOut, PayIn, PlaceOrderIn, ShipIn
 from entrypoints.api.security import CurrentActor
 from entrypoints.documents import order_document
+from entrypoints.metrics import CHECKOUTS_REFUSED
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 IdempotencyKeyHeader = Annotated[
@@ -117,21 +118,25 @@ async def place_order(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     address = body.shipping_address
-    result = await place_order(
-        PlaceOrder(
-            actor=actor,
-            lines=tuple(LineRequest(line.product_id, line.quantity) for line in body.lines),
-            shipping_address=AddressRequest(
-                name=address.name,
-                line1=address.line1,
-                line2=address.line2 or "",
-                city=address.city,
-                postal_code=address.postal_code,
-                country=address.country,
-            ),
-            idempotency=_idempotency(idempotency_key, request, body),
+    try:
+        result = await place_order(
+            PlaceOrder(
+                actor=actor,
+                lines=tuple(LineRequest(line.product_id, line.quantity) for line in body.lines),
+                shipping_address=AddressRequest(
+                    name=address.name,
+                    line1=address.line1,
+                    line2=address.line2 or "",
+                    city=address.city,
+                    postal_code=address.postal_code,
+                    country=address.country,
+                ),
+                idempotency=_idempotency(idempotency_key, request, body),
+            )
         )
-    )
+    except OutOfStock:
+        CHECKOUTS_REFUSED.inc()
+        raise
     order_id = result.id if isinstance(result, Order) else orjson.loads(result.body)["id"]
     return _answer(result, status.HTTP_201_CREATED, Location=f"{request.url.path}/{order_id}")
 
