@@ -2,6 +2,9 @@
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,18 +134,76 @@ def test_migrations_from_any_directory(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("EMPORIUM_DATABASE_URL", sqlite_url(tmp_path / "fresh.db"))
-    assert emporium(runner, "db", "upgrade").exit_code == 0
+    upgraded = emporium(runner, "db", "upgrade")
+    assert upgraded.exit_code == 0 and "migrated to 00" in upgraded.stderr
+    assert upgraded.stderr.strip().endswith("(head)")
     assert "(head)" in emporium(runner, "db", "current").stdout
     assert emporium(runner, "db", "downgrade", "base").exit_code == 0
     assert "0001" not in emporium(runner, "db", "current").stdout
 
 
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def test_an_unmigrated_database_is_explained(
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    blank = (
+        sqlite_url(tmp_path / "blank.db")
+        if database == "sqlite"
+        else str(request.getfixturevalue("empty_postgres_db"))
+    )
+    monkeypatch.setenv("EMPORIUM_DATABASE_URL", blank)
+    for command in (["users", "list"], ["orders", "list"], ["products", "list"]):
+        result = emporium(runner, *command)
+        assert result.exit_code == 1, result.output
+        assert result.stderr == "error: the database is not migrated: run 'emporium db upgrade'\n"
+
+
+def test_without_a_database_setting_nothing_is_made_by_accident(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("EMPORIUM_DATABASE_URL", sqlite_url(tmp_path / "blank.db"))
-    result = emporium(runner, "users", "list")
-    assert result.exit_code == 1 and "emporium db upgrade" in result.stderr
+    """Outside the project, with no EMPORIUM_DATABASE_URL: a command says there is no
+    database where it looked, and makes none; db upgrade makes it, saying where."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("EMPORIUM_DATABASE_URL")
+    refused = emporium(runner, "users", "list")
+    assert refused.exit_code == 1
+    assert f"no database at {elsewhere / 'emporium.db'}" in refused.stderr
+    assert "EMPORIUM_DATABASE_URL is not set" in refused.stderr
+    assert list(elsewhere.iterdir()) == [] or not (elsewhere / "emporium.db").exists()
+
+    made = emporium(runner, "db", "upgrade")
+    assert made.exit_code == 0
+    assert f"database: {elsewhere / 'emporium.db'} (EMPORIUM_DATABASE_URL is not set)" in (
+        made.stderr
+    )
+    listed = emporium(runner, "users", "list")
+    assert listed.exit_code == 0 and f"database: {elsewhere / 'emporium.db'}" in listed.stderr
+
+
+def test_a_command_does_not_import_the_web_framework(sqlite_db: str, tmp_path: Path) -> None:
+    """Start-up time: FastAPI and Starlette are half a second the CLI does not need."""
+    script = (
+        "import sys\n"
+        "from entrypoints.cli.main import app\n"
+        "try:\n"
+        "    app(['users', 'list'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette')))\n"
+    )
+    env = os.environ | {"EMPORIUM_DATABASE_URL": sqlite_db, "EMPORIUM_SECRET_KEY": SECRET}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]", done.stderr
 
 
 def test_production_refuses_to_run_without_a_strong_key(

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from entrypoints.api.pagination import CURSOR_MAX_LENGTH, CursorCodec, InvalidCursor, moment
+from entrypoints.api.pagination import CURSOR_MAX_LENGTH
 from entrypoints.container import Container
+from entrypoints.cursors import CursorCodec, InvalidCursor, moment
 from entrypoints.settings import Settings
 from tests.e2e.conftest import API, assert_problem, build_container, create_admin, serving, sign_in
 

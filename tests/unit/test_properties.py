@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from domain.shared.errors import InvalidValue
 from domain.users import Email
-from entrypoints.api.pagination import CursorCodec, InvalidCursor, integer, moment, text
+from entrypoints.cursors import CursorCodec, InvalidCursor, integer, moment, text
 
 cursors = CursorCodec("k" * 32)
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 _HERE = Path(__file__).resolve().parent
 
@@ -25,8 +26,15 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head") -> str:
+    """Migrates up to ``revision``; answers the revision reached, as "0007 (head)"."""
+    config = alembic_config(database_url)
+    command.upgrade(config, revision)
+    script = ScriptDirectory.from_config(config)
+    reached = script.get_revision(revision)
+    assert reached is not None  # the upgrade would have failed
+    head = " (head)" if reached.revision in script.get_heads() else ""
+    return f"{reached.revision}{head}"
 
 
 def downgrade(database_url: str, revision: str) -> None:

@@ -9,8 +9,8 @@ from dependency_injector import providers
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 
-from entrypoints.api.pagination import CursorCodec
 from entrypoints.container import Container
+from entrypoints.cursors import CursorCodec
 
 T = TypeVar("T")
 

@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -52,7 +53,6 @@ def _setting_error(error: Any) -> str:
 @contextmanager
 def reported() -> Iterator[None]:
     """Turns the errors an operator can act on into a message and exit code 1."""
-    from alembic.util.exc import CommandError
     from sqlalchemy.exc import DBAPIError
 
     from domain.shared.errors import DomainError, ServiceUnavailable
@@ -61,20 +61,63 @@ def reported() -> Iterator[None]:
         yield
     except ServiceUnavailable as error:
         cause = error.__cause__
+        if _not_migrated(cause):
+            raise fail(NOT_MIGRATED) from None
         reason = getattr(cause, "orig", None) or cause or error.detail
-        hint = "is it up, and migrated with 'emporium db upgrade'?"
-        raise fail(f"{error.detail}: {reason} ({hint})") from None
+        raise fail(f"{error.detail}: {reason} (is it up?)") from None
     except DomainError as error:
         raise fail(error.detail) from None
-    except CommandError as error:
-        raise fail(f"migrations: {error}") from None
     except BrokenPipeError:  # stdout's reader left (| head): the command's to handle
         raise
     except (DBAPIError, OSError) as error:
+        if _not_migrated(error):
+            raise fail(NOT_MIGRATED) from None
         reason = getattr(error, "orig", None) or error
+        raise fail(f"database: {reason} (is it up?)") from None
+    except Exception as error:  # the driver's own, for statements sent straight to it
+        if _not_migrated(error):
+            raise fail(NOT_MIGRATED) from None
+        raise
+
+
+NOT_MIGRATED = "the database is not migrated: run 'emporium db upgrade'"
+
+
+def _not_migrated(error: BaseException | None) -> bool:
+    """A table is missing: SQLite's "no such table", PostgreSQL's undefined_table (on
+    the driver's error, or the one SQLAlchemy wraps)."""
+    driver_error = getattr(error, "orig", None) or error
+    sqlstate = getattr(driver_error, "sqlstate", None) or getattr(driver_error, "pgcode", None)
+    return sqlstate == "42P01" or str(driver_error).startswith("no such table")
+
+
+@contextmanager
+def migrating() -> Iterator[None]:
+    """``reported``, for Alembic's errors too."""
+    from alembic.util.exc import CommandError
+
+    with reported():
+        try:
+            yield
+        except CommandError as error:
+            raise fail(f"migrations: {error}") from None
+
+
+def opened(config: "Settings", *, creating: bool = False) -> None:
+    """Says which database a command opens when no setting named it (the default file
+    in the working directory), and refuses to make one by accident: only ``db upgrade``
+    (``creating``) may."""
+    if "database_url" in config.model_fields_set or not config.is_sqlite:
+        return
+    from sqlalchemy import make_url
+
+    path = Path(make_url(config.database_url).database or "").resolve()
+    if not path.exists() and not creating:
         raise fail(
-            f"database: {reason} (is it up, and migrated with 'emporium db upgrade'?)"
-        ) from None
+            f"no database at {path} (EMPORIUM_DATABASE_URL is not set): set it, or run "
+            "'emporium db upgrade' to make one here"
+        )
+    stderr.print(f"database: {path} (EMPORIUM_DATABASE_URL is not set)", highlight=False)
 
 
 async def every_item(page: Callable[[P | None], Awaitable["Page[T, P]"]]) -> AsyncIterator[T]:
@@ -129,11 +172,15 @@ def run(work: Callable[["Container"], Awaitable[T]]) -> T:
     """Runs one piece of work with the container's connections open. What it changes
     goes to the outbox as the operator's doing; a worker writes its audit lines."""
     from application.shared.outbox import Origin, origin
-    from entrypoints.container import Container, running
     from entrypoints.logs import configure_logging
 
+    with _without("fastapi", "starlette"):
+        from entrypoints.container import Container, running
+
     container = Container()
-    container.core.settings.override(configured := settings())
+    configured = settings()
+    opened(configured)
+    container.core.settings.override(configured)
     configure_logging(configured)
     origin.set(Origin(actor="operator"))  # the audit trail's "who" for what it changes
 
@@ -143,6 +190,21 @@ def run(work: Callable[["Container"], Awaitable[T]]) -> T:
 
     with reported():
         return asyncio.run(main())
+
+
+@contextmanager
+def _without(*packages: str) -> Iterator[None]:
+    """Imports made meanwhile see ``packages`` as not installed, unless imported
+    already. dependency-injector imports FastAPI and Starlette when it can, for a wiring
+    feature the container does not use: half a second of a command's start."""
+    blocked = [package for package in packages if package not in sys.modules]
+    for package in blocked:
+        sys.modules[package] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for package in blocked:
+            del sys.modules[package]
 
 
 def call(use_case: Callable[["Container"], Callable[[C], Awaitable[T]]], command: C) -> T:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from entrypoints.cli.common import reported, settings
+from entrypoints.cli.common import migrating, opened, settings, stderr
 
 app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 
@@ -14,8 +14,11 @@ def upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Migrate the database up to REVISION (default: the newest)."""
     from adapters.sqlalchemy import migrator
 
-    with reported():
-        migrator.upgrade(settings().database_url, revision)
+    config = settings()
+    opened(config, creating=True)
+    with migrating():
+        reached = migrator.upgrade(config.database_url, revision)
+    stderr.print(f"migrated to {reached}", highlight=False)
 
 
 @app.command("downgrade")
@@ -23,8 +26,10 @@ def downgrade(revision: Annotated[str, typer.Argument(help="e.g. -1 or base")]) 
     """Migrate the database down to REVISION."""
     from adapters.sqlalchemy import migrator
 
-    with reported():
-        migrator.downgrade(settings().database_url, revision)
+    config = settings()
+    opened(config)
+    with migrating():
+        migrator.downgrade(config.database_url, revision)
 
 
 @app.command("current")
@@ -32,5 +37,7 @@ def current() -> None:
     """Show the database's current revision."""
     from adapters.sqlalchemy import migrator
 
-    with reported():
-        migrator.current(settings().database_url)
+    config = settings()
+    opened(config)
+    with migrating():
+        migrator.current(config.database_url)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from entrypoints.cli import db, events, orders, payments, products, seed, users, webhooks
-from entrypoints.cli.common import reported, settings
+from entrypoints.cli.common import migrating, opened, settings
 
 app = typer.Typer(help="Emporium admin CLI.", no_args_is_help=True)
 app.add_typer(db.app, name="db")
@@ -38,9 +38,10 @@ def serve(
     from entrypoints.logs import logging_config
 
     config = settings()  # fails fast on bad settings, and makes the dev key before workers
+    opened(config, creating=True)
     try:
         if config.is_sqlite:
-            with reported():
+            with migrating():
                 migrator.upgrade(config.database_url)
         uvicorn.run(
             "entrypoints.api.serving:app_from_environment",

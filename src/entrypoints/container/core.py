@@ -10,7 +10,7 @@ from adapters.system import SystemClock, Uuid7Generator
 from adapters.throttle import MemoryRateLimiter, RedisRateLimiter
 from application.shared.outbox import OutboxWriter
 from application.shared.ports import Clock, RateLimiter
-from entrypoints.api.pagination import CursorCodec
+from entrypoints.cursors import CursorCodec
 from entrypoints.events import PublicEvents
 from entrypoints.metrics import MeteredTurns
 from entrypoints.settings import Settings

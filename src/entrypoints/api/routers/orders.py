@@ -48,11 +48,12 @@ from domain.shared.errors import Forbidden, NotFound, RateLimited, ServiceUnavai
 from domain.shared.money import CurrencyMismatch
 from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.limits import per_user
-from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, moment, page_response
+from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.orders import OrderOut, OrderPageOut, PayIn, PlaceOrderIn, ShipIn
 from entrypoints.api.security import CurrentActor
+from entrypoints.cursors import moment
 from entrypoints.documents import order_document
 from entrypoints.metrics import CHECKOUTS_REFUSED
 

@@ -34,16 +34,7 @@ from domain.shared.money import CurrencyMismatch
 from entrypoints.api.conditional import etag, is_current, versions_matching
 from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.limits import check_client, per_anonymous_client
-from entrypoints.api.pagination import (
-    NEXT_LINK,
-    Cursor,
-    Limit,
-    integer,
-    moment,
-    page_response,
-    search,
-    text,
-)
+from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response, search
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.catalog import (
@@ -58,6 +49,7 @@ from entrypoints.api.schemas.catalog import (
 )
 from entrypoints.api.security import CurrentActor
 from entrypoints.container import Container
+from entrypoints.cursors import integer, moment, text
 from entrypoints.documents import product_document, stock_movement_document
 
 router = APIRouter(prefix="/products", tags=["products"])

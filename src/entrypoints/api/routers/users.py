@@ -16,14 +16,7 @@ from application.users.errors import InvalidCredentials
 from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
 from domain.users import LastAdmin, Role
 from entrypoints.api.dependencies import Cursors, use
-from entrypoints.api.pagination import (
-    NEXT_LINK,
-    Cursor,
-    Limit,
-    moment,
-    page_response,
-    search,
-)
+from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response, search
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.users import (
@@ -34,6 +27,7 @@ from entrypoints.api.schemas.users import (
     UserPageOut,
 )
 from entrypoints.api.security import CurrentActor, CurrentUser, client_address
+from entrypoints.cursors import moment
 from entrypoints.documents import user_document
 
 router = APIRouter(prefix="/users", tags=["users"])

@@ -28,7 +28,7 @@ from application.notifications.webhooks import (
 from domain.notifications import DeliveryStatus, WebhookEndpoint
 from domain.shared.errors import Forbidden, NotFound
 from entrypoints.api.dependencies import NO_BODY, Cursors, use
-from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, moment, page_response
+from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.schemas.webhooks import (
@@ -42,6 +42,7 @@ from entrypoints.api.schemas.webhooks import (
     event_body,
 )
 from entrypoints.api.security import CurrentActor
+from entrypoints.cursors import moment
 from entrypoints.documents import delivery_document, webhook_document
 from entrypoints.events import OUTBOX_TYPES
 
