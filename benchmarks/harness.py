@@ -44,8 +44,8 @@ from adapters.sqlalchemy.engine import create_engine
 from application.catalog.transfer import ImportProducts, ImportRow
 from application.shared.actor import Actor
 from application.users.commands import Register
-from entrypoints.api.pagination import CursorCodec
 from entrypoints.container import Container, running
+from entrypoints.cursors import CursorCodec
 from entrypoints.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

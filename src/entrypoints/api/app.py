@@ -3,13 +3,13 @@
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
-from fastapi_offline import FastAPIOffline
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp
@@ -19,8 +19,17 @@ from entrypoints.api import liveness
 from entrypoints.api.limits import Limits
 from entrypoints.api.middleware import EdgeMiddleware
 from entrypoints.api.openapi import install_openapi
-from entrypoints.api.problems import install_problem_handlers
-from entrypoints.api.routers import auth, health, metrics, orders, products, users, webhooks
+from entrypoints.api.problems import install_problem_handlers, problem_codes
+from entrypoints.api.routers import (
+    auth,
+    docs,
+    health,
+    metrics,
+    orders,
+    products,
+    users,
+    webhooks,
+)
 from entrypoints.container import Container, running
 from entrypoints.upkeep import running_upkeep
 from entrypoints.worker import running_worker
@@ -40,7 +49,33 @@ ROUTERS: tuple[tuple[APIRouter, str], ...] = (
     (users.admin_router, API_PREFIX),
     (webhooks.admin_router, API_PREFIX),
     (metrics.router, ""),
+    (docs.router, ""),
 )
+# The docs pages' sections, in this order.
+TAGS = [
+    {
+        "name": "auth",
+        "description": "Register, sign in (the OAuth2 password flow: the username is the "
+        "email), refresh the access token, sign out.",
+    },
+    {"name": "users", "description": "Your own account; admins manage everyone's."},
+    {
+        "name": "products",
+        "description": "The catalog: anyone browses and searches it, signed in or not; "
+        "admins add, change, archive products and adjust their stock.",
+    },
+    {
+        "name": "orders",
+        "description": "Customers place, pay for and cancel their orders; admins see them "
+        "all, ship and deliver them.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Admins register the endpoints that receive the shop's events, "
+        "signed as Standard Webhooks prescribes.",
+    },
+    {"name": "operations", "description": "Health probes, for load balancers and orchestrators."},
+]
 
 
 def create_app(container: Container) -> FastAPI:
@@ -66,12 +101,17 @@ def create_app(container: Container) -> FastAPI:
             container.users.hasher()  # its start-up hash is paid here, not by a request
             yield
 
-    # The docs pages load their scripts from this package, not a CDN: they work offline.
-    app = FastAPIOffline(
+    app = FastAPI(
         title="Emporium",
-        version="1.0.0",
+        version=version("emporium"),
         description="E-commerce backend: accounts, catalog and orders.",
         lifespan=lifespan,
+        docs_url=None,  # see routers.docs
+        redoc_url=None,
+        openapi_tags=TAGS,
+        servers=[{"url": "/", "description": "this server"}],
+        # Operation ids a person would write: place_order, not place_order_api_v1_orders_post.
+        generate_unique_id_function=lambda route: route.name,
         # FastAPI's OpenTelemetry bridge asks on every request whether a provider is
         # configured; none is, so it is off and asks nothing.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -83,12 +123,14 @@ def create_app(container: Container) -> FastAPI:
     app.router.routes.append(products.AnonymousProductRead(API_PREFIX))
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
+    docs.mount_assets(app)
     webhooks.declare_deliveries(app.webhooks)
     install_problem_handlers(app)
     install_openapi(
         app,
         extra_paths={liveness.PATH: {"get": liveness.OPERATION}},
         store_currency=Currency(container.core.settings().store_currency),
+        codes=problem_codes(),
     )
 
     origins = container.core.settings().cors_origins

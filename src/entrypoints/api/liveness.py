@@ -17,7 +17,7 @@ _HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"%d" % 
 OPERATION = {
     "tags": ["operations"],
     "summary": "The process runs",
-    "operationId": "live_health_live_get",
+    "operationId": "live",
     "responses": {
         "200": {
             "description": "Successful Response",

@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error the API answers goes through here."""
 
 import logging
+from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -55,6 +56,23 @@ _FRAMEWORK_CODES = {
 }
 # The 401 codes that say the token itself is bad, as RFC 6750 spells it.
 _BEARER_CHALLENGE = {"invalid_token": 'Bearer error="invalid_token"'}
+
+
+# The codes answered by the edge and the framework's handlers, beside the domain's.
+_EDGE_CODES = ("validation_error", "internal_error", "service_unavailable", "http_error")
+
+
+def problem_codes() -> list[str]:
+    """Every ``code`` a problem answer can have: the domain's errors' (those of every
+    module imported, which the API's routers are) and the framework's."""
+
+    def subclasses(cls: type[DomainError]) -> Iterator[type[DomainError]]:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    codes = {error.code for error in subclasses(DomainError)}
+    return sorted(codes | set(_FRAMEWORK_CODES.values()) | set(_EDGE_CODES))
 
 
 def status_of(error: type[DomainError]) -> int:

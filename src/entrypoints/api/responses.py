@@ -14,3 +14,12 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return to_json(content)
+
+
+# What a 201 declares besides its body: where the new resource is.
+LOCATION = {
+    "Location": {
+        "description": "The new resource's path, e.g. `/api/v1/orders/{id}`",
+        "schema": {"type": "string"},
+    }
+}

@@ -15,7 +15,14 @@ from domain.users import Role, User
 from entrypoints.container import Container
 
 # tokenUrl makes the Swagger UI's Authorize button sign in with the password flow.
-bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+bearer = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="Sign in with your **email** as the username, and your password.",
+)
+# An operation's ``openapi_extra`` when anyone may call it, signed in or not: the
+# document makes its token optional.
+SIGN_IN_OPTIONAL = {"x-sign-in": "optional"}
 
 
 async def current_user(request: Request, token: Annotated[str | None, Depends(bearer)]) -> User:

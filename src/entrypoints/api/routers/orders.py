@@ -50,7 +50,7 @@ from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.limits import per_user
 from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response
 from entrypoints.api.problems import raises
-from entrypoints.api.responses import JsonResponse
+from entrypoints.api.responses import LOCATION, JsonResponse
 from entrypoints.api.schemas.orders import OrderOut, OrderPageOut, PayIn, PlaceOrderIn, ShipIn
 from entrypoints.api.security import CurrentActor
 from entrypoints.cursors import moment
@@ -108,7 +108,7 @@ def _answer(result: Order | Replay, status_code: int = 200, **headers: str) -> R
         RateLimited,
         *_IDEMPOTENT,
     )
-    | {201: {"headers": _REPLAYED}},
+    | {201: {"headers": _REPLAYED | LOCATION}},
     summary="Place an order: its stock is reserved until it is paid, or its time is up",
 )
 async def place_order(

@@ -36,7 +36,7 @@ from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.limits import check_client, per_anonymous_client
 from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response, search
 from entrypoints.api.problems import raises
-from entrypoints.api.responses import JsonResponse
+from entrypoints.api.responses import LOCATION, JsonResponse
 from entrypoints.api.schemas.catalog import (
     ANY_AMOUNT_PATTERN,
     CreateProductIn,
@@ -47,7 +47,7 @@ from entrypoints.api.schemas.catalog import (
     StockMovementPageOut,
     UpdateProductIn,
 )
-from entrypoints.api.security import CurrentActor
+from entrypoints.api.security import SIGN_IN_OPTIONAL, CurrentActor
 from entrypoints.container import Container
 from entrypoints.cursors import integer, moment, text
 from entrypoints.documents import product_document, stock_movement_document
@@ -82,6 +82,7 @@ def _tagged(product: Product, status_code: int = 200, **headers: str) -> JsonRes
 
 @router.get(
     "",
+    openapi_extra=SIGN_IN_OPTIONAL,
     responses=raises(Forbidden, RateLimited) | NEXT_LINK,
     response_model=ProductPageOut,
     summary="Browse and search products",
@@ -122,6 +123,7 @@ async def list_products(
 
 @router.get(
     "/{product_id}",
+    openapi_extra=SIGN_IN_OPTIONAL,
     responses=raises(NotFound, Forbidden, RateLimited)
     | {200: _TAGGED, 304: {"description": "The client's copy is current"} | _TAGGED},
     response_model=ProductOut,
@@ -195,7 +197,7 @@ def _anonymous_with_short_tags(headers: list[tuple[bytes, bytes]]) -> bool:
 @admin_router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=raises(SkuTaken, CurrencyMismatch) | {201: _TAGGED},
+    responses=raises(SkuTaken, CurrencyMismatch) | {201: {"headers": _ETAG | LOCATION}},
     response_model=ProductOut,
     summary="Add a product (admins)",
 )

@@ -30,7 +30,7 @@ from domain.shared.errors import Forbidden, NotFound
 from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response
 from entrypoints.api.problems import raises
-from entrypoints.api.responses import JsonResponse
+from entrypoints.api.responses import LOCATION, JsonResponse
 from entrypoints.api.schemas.webhooks import (
     CreateWebhookIn,
     DeliveryOut,
@@ -60,6 +60,7 @@ def _with_secret(endpoint: WebhookEndpoint, code: int = 200, **headers: str) -> 
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=WebhookWithSecretOut,
+    responses={201: {"headers": LOCATION}},
     summary="Add a webhook endpoint (admins); its signing secret is shown this once",
 )
 async def create_webhook(

@@ -64,6 +64,20 @@ class Money(BaseModel):
 
 
 class CreateProductIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sku": "JUG-001",
+                    "name": "Milk jug",
+                    "description": "Stoneware, 0.5 l",
+                    "price": {"amount": "18.50", "currency": "USD"},
+                    "stock": 12,
+                }
+            ]
+        }
+    )
+
     sku: Sku
     name: Name
     description: Description = ""
@@ -74,6 +88,10 @@ class CreateProductIn(RequestBody):
 class UpdateProductIn(RequestBody):
     """A partial update: a field left out (or null) stays as it is."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"price": {"amount": "19.00", "currency": "USD"}}]}
+    )
+
     name: Name | None = None
     description: Description | None = None
     price: Money | None = None
@@ -81,6 +99,10 @@ class UpdateProductIn(RequestBody):
 
 
 class StockAdjustmentIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"delta": -2, "reason": "two broken in the shop"}]}
+    )
+
     delta: Annotated[
         int,
         Field(ge=-MAX_STOCK, le=MAX_STOCK, json_schema_extra=_NOT_ZERO, examples=[12]),

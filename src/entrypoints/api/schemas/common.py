@@ -1,5 +1,3 @@
-from typing import Any
-
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from domain.shared.text import BIDI_CLASS, CONTROL_CLASS, INVISIBLE_CLASS
@@ -29,6 +27,15 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
 
+class ValidationIssue(BaseModel):
+    """One reason a 422 ``validation_error`` gives: where (``["body", "lines", 0,
+    "quantity"]``), what, and of which kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class Problem(BaseModel):
     """The body of every error answer (``application/problem+json``)."""
 
@@ -39,4 +46,4 @@ class Problem(BaseModel):
     code: str
     instance: str
     request_id: str
-    errors: list[dict[str, Any]] | None = None
+    errors: list[ValidationIssue] | None = None

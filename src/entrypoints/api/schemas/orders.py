@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.orders import MAX_LINES, MAX_QUANTITY, CancellationReason, OrderStatus
 from domain.orders.address import FIELD_LIMITS
@@ -42,6 +42,25 @@ class AddressIn(RequestBody):
 
 
 class PlaceOrderIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lines": [
+                        {"product_id": "01936b2e-6f2a-7c4e-9b1d-3a5f8e2c7d10", "quantity": 2}
+                    ],
+                    "shipping_address": {
+                        "name": "Ada Lovelace",
+                        "line1": "12 St James Square",
+                        "city": "London",
+                        "postal_code": "SW1Y 4JH",
+                        "country": "GB",
+                    },
+                }
+            ]
+        }
+    )
+
     lines: Annotated[
         list[LineIn],
         Field(min_length=1, max_length=MAX_LINES, description="A product at most once"),
@@ -50,6 +69,8 @@ class PlaceOrderIn(RequestBody):
 
 
 class PayIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"payment_token": "tok_visa"}]})
+
     payment_token: Annotated[
         str,
         Field(
@@ -63,6 +84,10 @@ class PayIn(RequestBody):
 
 
 class ShipIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tracking_number": "1Z999AA10123456784"}]}
+    )
+
     tracking_number: Annotated[
         str | None,
         Field(min_length=1, max_length=TRACKING_NUMBER_MAX_LENGTH, pattern=VISIBLE_TEXT_PATTERN),

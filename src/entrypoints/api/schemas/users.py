@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from domain.shared.errors import InvalidValue
 from domain.shared.text import BIDI_CLASS, CONTROL_CLASS, INVISIBLE_CLASS
@@ -53,6 +53,18 @@ FullName = Annotated[
 
 
 class RegisterIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "ada@example.com",
+                    "password": "correct horse battery",
+                    "full_name": "Ada Lovelace",
+                }
+            ]
+        }
+    )
+
     email: EmailField
     password: NewPassword
     full_name: FullName
@@ -61,20 +73,41 @@ class RegisterIn(RequestBody):
 class UpdateMeIn(RequestBody):
     """A partial update: a field left out (or null) stays as it is."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"full_name": "Ada King"}]})
+
     full_name: FullName | None = None
 
 
 class ChangePasswordIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "correct horse battery",
+                    "new_password": "a longer passphrase still",
+                }
+            ]
+        }
+    )
+
     current_password: Annotated[str, Field(min_length=1, max_length=1024)]
     new_password: NewPassword
 
 
 class UpdateUserIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "admin"}]})
+
     role: Role | None = None
     is_active: StrictBool | None = None
 
 
 class RefreshIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"refresh_token": "the refresh_token of the last answer of /auth/token"}]
+        }
+    )
+
     refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
 
 

@@ -3,7 +3,7 @@ from functools import cache
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictBool, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 
 from domain.notifications import DeliveryStatus
 from domain.notifications.webhook import ALL_EVENTS, DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH
@@ -39,6 +39,18 @@ Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
 
 
 class CreateWebhookIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.example.com/emporium",
+                    "event_types": ["order.paid", "order.cancelled"],
+                    "description": "the warehouse",
+                }
+            ]
+        }
+    )
+
     url: Url
     event_types: EventTypes
     description: Description = ""
@@ -48,6 +60,8 @@ class CreateWebhookIn(RequestBody):
 class UpdateWebhookIn(RequestBody):
     """A partial update: a field left out (or null) stays as it is. Enabling an endpoint
     that was disabled after failures starts its count of failures again."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": True}]})
 
     url: Url | None = None
     event_types: EventTypes | None = None
