@@ -64,6 +64,11 @@ def test_enum_members_are_named_for_what_they_are(document: dict[str, Any]) -> N
     names = dict(zip(sort["enum"], sort["x-enum-varnames"], strict=True))
     assert names["-price"] == "PRICE_DESC" and names["price"] == "PRICE_ASC"
     assert names["-created_at"] == "CREATED_AT_DESC"
+    event_types = document["components"]["schemas"]["CreateWebhookIn"]["properties"]
+    item = event_types["event_types"]["items"]
+    members = dict(zip(item["enum"], item["x-enum-varnames"], strict=True))
+    assert members["*"] == "ALL" and members["order.paid"] == "ORDER_PAID"
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", name) for name in members.values())
 
 
 def test_headers_a_client_reads_are_declared(document: dict[str, Any]) -> None:

@@ -95,6 +95,8 @@ def _secure(operation: dict[str, Any]) -> None:
 
 
 def _enum_member_name(value: str, descending: bool) -> str:
+    if value == "*":  # a webhook's "every event"
+        return "ALL"
     name = "".join(c if c.isalnum() else "_" for c in value.lstrip("-")).upper()
     return f"{name}_DESC" if value.startswith("-") else f"{name}_ASC" if descending else name
 
