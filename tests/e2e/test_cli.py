@@ -295,7 +295,7 @@ def test_webhook_endpoints_from_the_cli(runner: CliRunner, monkeypatch: pytest.M
 
         assert emporium(runner, "webhooks", "disable", endpoint_id).exit_code == 0
         listed = emporium(runner, "webhooks", "list").stdout.splitlines()
-        assert listed[1].split("\t")[:4] == [endpoint_id, hooks.url, "user.registered", "False"]
+        assert listed[1].split("\t")[:4] == [endpoint_id, hooks.url, "user.registered", "no"]
         emporium(runner, "webhooks", "ping", endpoint_id)
         assert emporium(runner, "worker", "--once").exit_code == 0
         assert len(hooks.requests) == 3  # a disabled endpoint gets nothing

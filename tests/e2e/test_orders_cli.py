@@ -51,6 +51,8 @@ def test_the_demo_has_an_order_at_each_stage_listed_newest_first(
     lines = table.stdout.splitlines()
     assert lines[0].split("\t") == ["id", "customer", "status", "total", "items", "created"]
     assert len(lines) == 5 and all(len(line.split("\t")) == 6 for line in lines)
+    customers = {line.split("\t")[1] for line in lines[1:]}  # their emails, not their ids
+    assert customers and all(email.endswith("@demo.emporium.dev") for email in customers)
 
 
 def test_an_operator_ships_a_paid_order_and_cancels_a_pending_one(

@@ -133,6 +133,15 @@ async def every_item(page: Callable[[P | None], Awaitable["Page[T, P]"]]) -> Asy
         after = found.next_after
 
 
+# The columns that hold ids: shown whole on a terminal (never folded: they are copied
+# from there into the next command), the others folded to fit.
+ID_COLUMNS = frozenset({"id", "event", "subject", "target"})
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
 def print_items(
     items: Callable[["Container"], AsyncIterator[T]],
     columns: Sequence[str],
@@ -162,7 +171,14 @@ def print_items(
     if table:
         from rich.table import Column, Table
 
-        rich_table = Table(*(Column(h, overflow="fold") for h in columns))
+        rich_table = Table(
+            *(
+                Column(h, no_wrap=True, min_width=36)
+                if h in ID_COLUMNS
+                else Column(h, overflow="fold")
+                for h in columns
+            )
+        )
         for item in found:
             rich_table.add_row(*row(item))
         stdout.print(rich_table)

@@ -19,10 +19,11 @@ app = typer.Typer(help="Orders.", no_args_is_help=True)
 _COLUMNS = ("id", "customer", "status", "total", "items", "created")
 
 
-def _row(order: "Order") -> tuple[str, ...]:
+def _row(listed: tuple["Order", str]) -> tuple[str, ...]:
+    order, customer = listed
     return (
         str(order.id),
-        str(order.customer_id),
+        customer,
         order.status.value,
         str(order.total),
         str(sum(line.quantity for line in order.lines)),
@@ -40,6 +41,26 @@ def _all_orders(container: "Container", status: OrderStatus | None) -> AsyncIter
     )
 
 
+async def _with_emails(
+    container: "Container", orders: AsyncIterator["Order"], look_up: bool
+) -> AsyncIterator[tuple["Order", str]]:
+    """Each order with its customer's email (their id, if the account is gone), each
+    customer looked up once; with ``look_up`` False, none."""
+    from application.shared.actor import Actor
+    from application.users.commands import GetUser
+    from domain.shared.errors import NotFound
+
+    get_user, emails = container.users.get_user(), dict[UUID, str]()
+    async for order in orders:
+        if look_up and order.customer_id not in emails:
+            try:
+                user = await get_user(GetUser(Actor.operator(), order.customer_id))
+                emails[order.customer_id] = user.email.value
+            except NotFound:
+                emails[order.customer_id] = str(order.customer_id)
+        yield order, emails.get(order.customer_id, "")
+
+
 @app.command("list")
 def list_orders(
     status: Annotated[OrderStatus | None, typer.Option(help="Only this status.")] = None,
@@ -50,10 +71,12 @@ def list_orders(
     from entrypoints.documents import order_json
 
     print_items(
-        lambda container: _all_orders(container, status),
+        lambda container: _with_emails(
+            container, _all_orders(container, status), look_up=not as_json
+        ),
         _COLUMNS,
         _row,
-        (lambda order: order_json(order).decode()) if as_json else None,
+        (lambda listed: order_json(listed[0]).decode()) if as_json else None,
     )
 
 

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from application.catalog.commands import ProductSort
-from entrypoints.cli.common import fail, run, stderr
+from entrypoints.cli.common import fail, run, stderr, yes_no
 
 if TYPE_CHECKING:
     from application.catalog.transfer import ImportRow
@@ -110,9 +110,14 @@ def _lines(handle: IO[str]) -> Iterator[str]:
         yield line
 
 
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as raw:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+def _count_rows(path: Path) -> int | None:
+    """The rows under the header, as the import will read them (a quoted field may span
+    lines); None if the file cannot be read so far (the import says why)."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+            return max(sum(1 for _ in csv.reader(_lines(handle))) - 1, 0)
+    except (BadFile, csv.Error):
+        return None
 
 
 @app.command("import")
@@ -146,13 +151,13 @@ def import_products(
                 TextColumn("importing" if not dry_run else "checking"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("lines"),
+                TextColumn("rows"),
                 console=stderr,
                 transient=True,
                 disable=not stderr.is_terminal,
             ) as progress,
         ):
-            task = progress.add_task("import", total=_count_lines(file))
+            task = progress.add_task("import", total=_count_rows(file))
             command = ImportProducts(
                 Actor.operator(), rows=read_rows(handle), source=file.name, dry_run=dry_run
             )
@@ -212,8 +217,8 @@ def export(
     from application.shared.actor import Actor
     from entrypoints.documents import product_document, to_json
 
-    async def work(container: "Container", out: IO[str]) -> None:
-        writer = csv.writer(out)
+    async def work(container: "Container", out: IO[str]) -> int:
+        writer, written = csv.writer(out), 0
         if format is Format.CSV:
             writer.writerow(COLUMNS)
         async for product in container.catalog.export_products()(ExportProducts(Actor.operator())):
@@ -221,6 +226,8 @@ def export(
                 writer.writerow(_csv_row(product))
             else:
                 out.write(to_json(product_document(product)).decode() + "\n")
+            written += 1
+        return written
 
     if output is None:
         try:
@@ -235,8 +242,9 @@ def export(
     partial = output.with_name(f".{output.name}.partial")
     try:
         with partial.open("w", encoding="utf-8", newline="") as out:
-            run(lambda container: work(container, out))
+            written = run(lambda container: work(container, out))
         partial.replace(output)
+        stderr.print(f"{written} products written to {output}", highlight=False)
     except OSError as error:
         raise fail(f"cannot write {output}: {error.strerror}") from None
     finally:
@@ -253,7 +261,7 @@ def _list_row(product: "Product") -> tuple[str, ...]:
         product.name,
         str(product.price),
         str(product.stock),
-        "yes" if product.is_active else "no",
+        yes_no(product.is_active),
     )
 
 

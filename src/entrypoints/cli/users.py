@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from domain.users import Role
-from entrypoints.cli.common import every_item, fail, print_items, run, stderr
+from entrypoints.cli.common import every_item, fail, print_items, run, stderr, yes_no
 
 if TYPE_CHECKING:
     from application.shared.actor import Actor
@@ -70,7 +70,7 @@ def _row(user: "User") -> tuple[str, ...]:
         user.email.value,
         user.full_name,
         user.role.value,
-        str(user.is_active),
+        yes_no(user.is_active),
         user.created_at.isoformat().replace("+00:00", "Z"),
     )
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import typer
 
 from domain.notifications import DeliveryStatus
-from entrypoints.cli.common import call, print_items, stderr
+from entrypoints.cli.common import call, print_items, stderr, yes_no
 from entrypoints.cli.events import DELIVERY_COLUMNS, delivery_row
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def _row(endpoint: "WebhookEndpoint") -> tuple[str, ...]:
         str(endpoint.id),
         endpoint.url,
         ",".join(sorted(endpoint.event_types)),
-        str(endpoint.enabled),
+        yes_no(endpoint.enabled),
         str(endpoint.failures_in_a_row),
         endpoint.description,
     )
