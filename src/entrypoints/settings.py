@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     # with this bearer token.
     metrics_allowed_networks: Annotated[list[str], NoDecode] = ["127.0.0.1/32", "::1/128"]
     metrics_token: SecretStr | None = None
+    # An OpenTelemetry collector's OTLP/HTTP address (e.g. http://collector:4318): spans
+    # of requests, statements, webhooks and emails go there. Unset: no tracing.
+    tracing_endpoint: str | None = None
 
     @field_validator(
         "cors_origins",
@@ -177,6 +180,15 @@ class Settings(BaseSettings):
         except ValueError:
             schemes = ", ".join(f"{s}://" for s in REDIS_SCHEMES)
             raise ValueError(f"not a Redis URL (it starts {schemes})") from None
+        return value
+
+    @field_validator("tracing_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not (
+            urlsplit(value).scheme in ("http", "https") and urlsplit(value).netloc
+        ):
+            raise ValueError("not an OTLP/HTTP address (it starts http:// or https://)")
         return value
 
     @field_validator("broker_url")

@@ -4,6 +4,7 @@ log."""
 import logging
 
 import aiosmtplib
+from opentelemetry import trace
 
 from adapters.mail.messages import Messages
 from application.notifications.ports import Email, SendFailed
@@ -26,6 +27,10 @@ class LoggingMailer:
         log.info("email to %s: %s\n%s", message["To"], message["Subject"], body)
 
 
+# A span per email sent (nothing, unless tracing is on).
+_tracer = trace.get_tracer(__name__)
+
+
 class SmtpMailer:
     """Sends through an SMTP server, with STARTTLS and credentials when configured; a
     server that does not take the message is SendFailed (retried)."""
@@ -40,7 +45,7 @@ class SmtpMailer:
         username: str | None,
         password: str | None,
     ) -> None:
-        self._messages = messages
+        self._messages, self._host = messages, host
         self._options = {
             "hostname": host,
             "port": port,
@@ -53,7 +58,15 @@ class SmtpMailer:
     async def send(self, email: Email) -> None:
         message = self._messages.build(email)
         try:
-            await aiosmtplib.send(message, **self._options)  # type: ignore[arg-type]
+            with _tracer.start_as_current_span(
+                "smtp send",
+                kind=trace.SpanKind.CLIENT,
+                attributes={
+                    "server.address": self._host,
+                    "email.template": email.template,
+                },
+            ):
+                await aiosmtplib.send(message, **self._options)  # type: ignore[arg-type]
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             status = getattr(error, "code", None)
             raise SendFailed(f"{type(error).__name__}: {error}", status=status) from error

@@ -166,12 +166,21 @@ def _middleware_stack(app: FastAPI) -> ASGIApp:
     stack = ExceptionMiddleware(stack, handlers=handlers, debug=app.debug)
     for middleware in reversed(app.user_middleware):
         stack = middleware.cls(stack, *middleware.args, **middleware.kwargs)
-    return EdgeMiddleware(
+    settings = app.state.container.core.settings()
+    traced = settings.tracing_endpoint is not None
+    edge = EdgeMiddleware(
         stack,
         max_body_bytes=MAX_BODY_BYTES,
         templates=_route_templates(app),
-        access_log=app.state.container.core.settings().access_log,
+        access_log=settings.access_log,
+        traced=traced,
     )
+    if not traced:
+        return edge
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    # Outermost: a request's span holds everything done for it (the edge names it).
+    return OpenTelemetryMiddleware(edge)
 
 
 def _route_templates(app: FastAPI) -> dict[Callable[..., Any], str]:

@@ -3,7 +3,7 @@
 Each ASGI layer costs a call and a wrapped ``send`` on every request, so the six things
 done here share one: the request id, the liveness probe, ``HEAD`` answered as ``GET``,
 the body size limit, the last word on an error nobody foresaw, and the request counted
-(the metrics, and the access log's line when it is on)."""
+(the metrics, the access log's line and the request's span when they are on)."""
 
 import logging
 import re
@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from opentelemetry import trace
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -42,10 +43,11 @@ class EdgeMiddleware:
         max_body_bytes: int,
         templates: Mapping[Callable[..., Any], str],
         access_log: bool = False,
+        traced: bool = False,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.templates, self.access_log = templates, access_log
+        self.templates, self.access_log, self.traced = templates, access_log, traced
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,6 +70,10 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", []), id_header]
+                if self.traced:  # named now: the request's span ends with the answer
+                    template, span = self._template(scope, routed), trace.get_current_span()
+                    span.update_name(f"{scope['method']} {template}")
+                    span.set_attribute("http.route", template)
             elif head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await send(message)
@@ -95,15 +101,17 @@ class EdgeMiddleware:
         finally:
             self._count(scope, routed, status, time.perf_counter() - began)
 
-    def _count(self, scope: Scope, routed: Scope, status: int, seconds: float) -> None:
-        """Labelled by route template (``/api/v1/products/{product_id}``), never by path."""
+    def _template(self, scope: Scope, routed: Scope) -> str:
+        """The request's route template (``/api/v1/products/{product_id}``), once routed:
+        what its metrics, its access line and its span are labelled by, never its path."""
         if scope["path"] == liveness.PATH:
-            template = liveness.PATH
-        elif "endpoint" in routed:
-            template = self.templates.get(routed["endpoint"], UNMATCHED)
-        else:
-            template = UNMATCHED
-        method = scope["method"]
+            return liveness.PATH
+        if "endpoint" in routed:
+            return self.templates.get(routed["endpoint"], UNMATCHED)
+        return UNMATCHED
+
+    def _count(self, scope: Scope, routed: Scope, status: int, seconds: float) -> None:
+        template, method = self._template(scope, routed), scope["method"]
         count_request(method, template, status, seconds)
         if self.access_log:
             access_log.info(

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from entrypoints.api.app import create_app
 from entrypoints.container import Container
 from entrypoints.metrics import process_ended
+from entrypoints.tracing import start_tracing, stop_tracing
 
 GC_THRESHOLDS = (50_000, 20, 20)
 
@@ -28,8 +29,11 @@ def tune_collector() -> None:
 
 
 def app_from_environment() -> FastAPI:
-    """For uvicorn's ``--factory``: each worker process builds its own container."""
-    app = create_app(Container())
+    """For uvicorn's ``--factory``: each worker process builds its own container, and
+    starts its own tracing (when configured)."""
+    container = Container()
+    tracer = start_tracing(container.core.settings(), "emporium-api")
+    app = create_app(container)
     started = app.router.lifespan_context
 
     @asynccontextmanager
@@ -38,6 +42,7 @@ def app_from_environment() -> FastAPI:
             tune_collector()
             yield
         process_ended()
+        stop_tracing(tracer)
 
     app.router.lifespan_context = lifespan
     return app

@@ -49,16 +49,21 @@ def worker(
             raise fail(f"metrics on {metrics_host}:{metrics_port}: {error.strerror}") from None
 
     async def main(container: "Container") -> None:
-        n = container.notifications
-        interval = container.core.settings().worker_poll_interval
+        from entrypoints.tracing import start_tracing, stop_tracing
+
+        n, settings = container.notifications, container.core.settings()
+        tracer = start_tracing(settings, "emporium-worker")
         task = asyncio.create_task(
-            work(n.relay_events(), n.deliver_due(), interval, once=once), name="worker"
+            work(n.relay_events(), n.deliver_due(), settings.worker_poll_interval, once=once),
+            name="worker",
         )
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         try:
             await task
         except asyncio.CancelledError:
             stderr.print("worker stopped", highlight=False)
+        finally:
+            stop_tracing(tracer)
 
     run(main)
 
