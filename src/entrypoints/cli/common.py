@@ -106,7 +106,7 @@ def migrating() -> Iterator[None]:
 def opened(config: "Settings", *, creating: bool = False) -> None:
     """Says which database a command opens when no setting named it (the default file
     in the working directory), and refuses to make one by accident: only ``db upgrade``
-    (``creating``) may."""
+    and ``serve`` (``creating``) may."""
     if "database_url" in config.model_fields_set or not config.is_sqlite:
         return
     from sqlalchemy import make_url
