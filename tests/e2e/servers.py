@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -13,13 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.peers import free_port
+
 EMPORIUM = str(Path(sys.executable).parent / "emporium")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def emporium(env: dict[str, str], cwd: Path, *args: str) -> str:

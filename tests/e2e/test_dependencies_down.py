@@ -17,7 +17,7 @@ from adapters.sqlalchemy.engine import create_engine
 from entrypoints.container import Container
 from entrypoints.settings import Settings
 from tests.e2e.conftest import API, assert_problem, bearer, build_container, serving, sign_in
-from tests.e2e.servers import free_port
+from tests.peers import free_port
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 DEAD_POSTGRES = "postgresql+asyncpg://nobody@127.0.0.1:1/none"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from application.notifications.signatures import new_secret, signed_headers
-from tests.e2e.servers import free_port
+from tests.peers import free_port
 
 RECEIVER = Path(__file__).resolve().parents[2] / "examples" / "webhook_receiver.py"
 

@@ -19,7 +19,8 @@ from pydantic import SecretStr
 from entrypoints.settings import Settings
 from tests.conftest import sqlite_url
 from tests.e2e.conftest import API, assert_problem, build_container, serving
-from tests.e2e.servers import EMPORIUM, free_port, migrated_with_admin, running_server
+from tests.e2e.servers import EMPORIUM, migrated_with_admin, running_server
+from tests.peers import free_port
 
 READS, PAGES, STOCK = 200, 50, 3
 ADDRESS = {"name": "S", "line1": "1 Main St", "city": "Town", "postal_code": "1", "country": "FR"}

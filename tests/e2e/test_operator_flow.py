@@ -17,7 +17,8 @@ from sqlalchemy import make_url, text
 
 from adapters.sqlalchemy.engine import create_engine
 from tests.conftest import sqlite_url, throwaway_database
-from tests.e2e.servers import EMPORIUM, emporium, free_port, migrated_with_admin, running_server
+from tests.e2e.servers import EMPORIUM, emporium, migrated_with_admin, running_server
+from tests.peers import free_port
 
 CLIENTS = 20
 
