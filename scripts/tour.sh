@@ -18,8 +18,8 @@ run=$(date +%s)-$$
 field() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
 say() { printf '\n# %s\n' "$*"; }
 
-say "Wait until the server is ready"
-for _ in $(seq 150); do curl -sf "$BASE/health/ready" >/dev/null && break; sleep 0.2; done
+say "Wait until the server is ready (a first make run installs .venv first: minutes)"
+for _ in $(seq 600); do curl -sf "$BASE/health/ready" >/dev/null && break; sleep 0.5; done
 curl -sf "$BASE/health/ready"; echo
 
 say "Register (JSON): 201 and the user, never the password"

@@ -7,6 +7,7 @@ Redis likewise, with EMPORIUM_TEST_REDIS_URL.
 """
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -29,6 +30,22 @@ DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """Every logger as it was before the test. A command run in process (Typer's
+    runner) configures logging onto the runner's stderr, which is closed after it: a
+    later record (a peer's thread, an in-process worker) would go to a closed stream."""
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 @pytest.fixture(scope="session")

@@ -18,16 +18,8 @@ def _settings(**values: object) -> Settings:
     return Settings(secret_key=SecretStr("k" * 32), _env_file=None, **values)  # type: ignore[call-arg]
 
 
-@pytest.fixture
-def restored_logging() -> object:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
-
-
 def test_a_line_is_a_json_object_with_the_request_and_the_user(
-    restored_logging: object, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     configure_logging(_settings())
     user = str(uuid4())
@@ -55,9 +47,7 @@ def test_a_line_is_a_json_object_with_the_request_and_the_user(
     assert cli["user_id"] is None  # the operator is no user
 
 
-def test_text_lines_and_the_level_are_settings(
-    restored_logging: object, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_text_lines_and_the_level_are_settings(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging(_settings(log_format="text", log_level="WARNING"))
     logging.getLogger("emporium.api").info("not shown")
     logging.getLogger("emporium.api").warning("shown")
