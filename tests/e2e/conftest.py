@@ -1,5 +1,6 @@
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,10 +13,20 @@ from application.users.commands import CreateAdmin
 from entrypoints.api.app import create_app
 from entrypoints.container import Container
 from entrypoints.settings import Settings
+from tests.conftest import sqlite_url
 from tests.factories import OPERATOR, PASSWORD, RegisterPayloadFactory
 
 API = "/api/v1"
 CLIENT_ADDRESS = "203.0.113.7"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, for real server processes that migrate it themselves: a new
+    SQLite file or a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "shop.db")
+    return str(request.getfixturevalue("empty_postgres_db"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

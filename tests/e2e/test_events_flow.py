@@ -16,19 +16,11 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from tests.conftest import sqlite_url
 from tests.e2e.servers import EMPORIUM, emporium, migrated_with_admin, running_server
 from tests.peers import WebhookReceiver, broker_queue, drain, smtp_server
 
 ORDERS = 6
 ADDRESS = {"name": "S", "line1": "1 Main St", "city": "Town", "postal_code": "1", "country": "FR"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return sqlite_url(tmp_path / "shop.db")
-    return str(request.getfixturevalue("empty_postgres_db"))
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from entrypoints.settings import Settings
-from tests.conftest import sqlite_url
 from tests.e2e.conftest import API, assert_problem, build_container, serving
 from tests.e2e.servers import EMPORIUM, migrated_with_admin, running_server
 from tests.peers import free_port
@@ -30,15 +29,11 @@ PRODUCT = f"{API}/products/{{product_id}}"
 EMAILED = {"channel": "email", "outcome": "succeeded"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def environment(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path / "shop.db")
-    else:
-        url = str(request.getfixturevalue("empty_postgres_db"))
+@pytest.fixture
+def environment(database_url: str) -> dict[str, str]:
     return os.environ | {
         "EMPORIUM_SECRET_KEY": "an-observability-key-that-is-long-enough",
-        "EMPORIUM_DATABASE_URL": url,
+        "EMPORIUM_DATABASE_URL": database_url,
         "EMPORIUM_ACCESS_LOG": "true",
         "EMPORIUM_ORDER_MAX_PENDING": "10",
         "EMPORIUM_WORKER_IN_PROCESS": "false",  # a worker process of its own

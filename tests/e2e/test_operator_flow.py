@@ -23,16 +23,12 @@ from tests.peers import free_port
 CLIENTS = 20
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def environment(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path / "shop.db")
-    else:
-        url = str(request.getfixturevalue("empty_postgres_db"))
+@pytest.fixture
+def environment(database_url: str) -> dict[str, str]:
     return os.environ | {
         "EMPORIUM_ENV": "production",
         "EMPORIUM_SECRET_KEY": "an-operator-key-that-is-long-enough-1234",
-        "EMPORIUM_DATABASE_URL": url,
+        "EMPORIUM_DATABASE_URL": database_url,
         "EMPORIUM_PAYMENT_GATEWAY": "fake",
     }
 

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from tests.conftest import sqlite_url
 from tests.e2e.servers import migrated_with_admin, running_server
 from tests.peers import WebhookReceiver, smtp_server
 
@@ -51,13 +50,6 @@ def spans(collector: WebhookReceiver) -> list[dict[str, Any]]:
 def collector() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as receiver:
         yield receiver
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return sqlite_url(tmp_path / "shop.db")
-    return str(request.getfixturevalue("empty_postgres_db"))
 
 
 def test_a_request_its_statements_and_what_it_caused_are_traced(
