@@ -37,9 +37,9 @@ def migrated_with_admin(env: dict[str, str], cwd: Path, password: str = "ops-pas
 def running_server(
     env: dict[str, str], cwd: Path, *, workers: int = 1
 ) -> Iterator[tuple[str, list[str]]]:
-    """``emporium serve`` on a free port until ready: (base URL, the lines of its stderr,
-    complete once it has stopped). The lines are read as they come: a server whose
-    stderr pipe filled up would stop answering."""
+    """``emporium serve`` on a free port until every worker is ready: (base URL, the
+    lines of its stderr, complete once it has stopped). The lines are read as they
+    come: a server whose stderr pipe filled up would stop answering."""
     port = free_port()
     process = subprocess.Popen(
         [EMPORIUM, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
@@ -60,7 +60,9 @@ def running_server(
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                ready = httpx.get(f"{base}/health/ready", timeout=1).status_code == 200
+                started = sum("Application startup complete" in line for line in log)
+                if ready and started == workers:  # a load meant for all reaches all
                     break
             except httpx.TransportError:
                 pass
