@@ -74,6 +74,16 @@ def test_help_shows_flags_as_flags(env: dict[str, str], tmp_path: Path) -> None:
     assert "FILE" in shown
 
 
+def test_a_group_lists_each_command_on_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    """On a terminal wide enough, a listing row is one command and its one-line
+    summary: a docstring's line break never shows mid-sentence."""
+    for group in ("", "users", "products", "orders", "payments", "seed", "outbox"):
+        shown = in_terminal(env | {"COLUMNS": "160"}, tmp_path, *group.split(), "--help")
+        listing = shown[shown.index("─ Commands ─") :].splitlines()[1:-1]
+        names = [row.removeprefix("│ ")[:1] for row in listing]
+        assert listing and " " not in names, shown
+
+
 def test_writing_commands_say_what_they_did(env: dict[str, str], tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.csv"
     exported = in_terminal(env, tmp_path, "products", "export", "--output", str(catalog))

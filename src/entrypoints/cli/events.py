@@ -34,8 +34,10 @@ def worker(
     ] = None,
     metrics_host: Annotated[str, typer.Option(help="Interface of --metrics-port.")] = "127.0.0.1",
 ) -> None:
-    """Relay the outbox and send its deliveries (broker, emails, webhooks) until stopped
-    (SIGTERM or Ctrl-C). Run any number of them: they never take the same work."""
+    """Relay the outbox and send its deliveries until stopped.
+
+    The deliveries go to the broker, by email and to webhooks, until SIGTERM or Ctrl-C.
+    Run any number of workers: they never take the same work."""
     from entrypoints.worker import work
 
     if metrics_port is not None:
@@ -134,9 +136,11 @@ def _event_json(event: "OutboxEvent") -> str:
 
 @outbox_app.command("status")
 def status() -> None:
-    """The backlog: events not yet relayed (and the oldest one's time), deliveries
-    pending and failed for good, per channel, and the failing or disabled webhook
-    endpoints (id, failures in a row, enabled, url)."""
+    """What is still on its way: the backlog and the deliveries.
+
+    Events not yet relayed (and the oldest one's time), deliveries pending and failed
+    for good, per channel, and the failing or disabled webhook endpoints (id, failures
+    in a row, enabled, url)."""
     from application.notifications.admin import GetBacklogHandler
     from application.notifications.commands import GetBacklog
     from application.shared.actor import Actor

@@ -66,8 +66,10 @@ def list_orders(
     status: Annotated[OrderStatus | None, typer.Option(help="Only this status.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
 ) -> None:
-    """List orders, newest first: a table on a terminal, tab-separated lines in a pipe,
-    or with --json the API's order documents, one per line."""
+    """List orders, newest first.
+
+    A table on a terminal, tab-separated lines in a pipe, or with --json the API's
+    order documents, one per line."""
     from entrypoints.documents import order_json
 
     print_items(
@@ -129,10 +131,11 @@ def cancel(order_id: UUID) -> None:
 
 @app.command()
 def expire() -> None:
-    """Cancel the pending orders whose payment time is up and release their stock (the
-    server does this on its own; this is for cron). Also settles payment attempts left
-    pending, retries refunds the gateway missed and forgets idempotency keys older than
-    24 hours."""
+    """Cancel the pending orders whose payment time is up.
+
+    Their stock goes back (the server does this on its own; this is for cron). Also
+    settles payment attempts left pending, retries refunds the gateway missed and
+    forgets idempotency keys older than 24 hours."""
     from application.orders.commands import Upkept
     from application.orders.upkeep import Upkeep
 

@@ -19,7 +19,8 @@ def reconcile(
         bool, typer.Option("--fix", help="Record or refund what can be, then report.")
     ] = False,
 ) -> None:
-    """Compare every charge in the gateway's books with the payments the shop recorded.
+    """Compare the gateway's charges with the payments the shop recorded.
+
     Prints each mismatch (a charge neither kept nor refunded, a charge kept twice, an
     attempt never recorded, a refund missing) and exits 1 if any is left unresolved."""
 

@@ -129,11 +129,12 @@ def import_products(
         bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
     ] = False,
 ) -> None:
-    """Add or update products by SKU from a CSV file whose header row names the columns
-    sku,name,description,price,stock and, optionally, is_active (true or false; absent,
-    an existing product keeps its state and a new one is active). Bad rows are reported
-    with their line and not imported; the good ones are. Exit code 1 if any row was
-    rejected."""
+    """Add or update products by SKU from a CSV file.
+
+    Its header row names the columns sku,name,description,price,stock and, optionally,
+    is_active (true or false; absent, an existing product keeps its state and a new one
+    is active). Bad rows are reported with their line and not imported; the good ones
+    are. Exit code 1 if any row was rejected."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from application.catalog.transfer import ImportProducts
@@ -210,9 +211,10 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Every product, archived ones too, oldest first, streamed page by page. The CSV
-    imports back unchanged; a cell a spreadsheet would run as a formula is written
-    behind a "'", which the import takes off."""
+    """Write every product as CSV, archived ones too, oldest first.
+
+    Streamed page by page. The CSV imports back unchanged; a cell a spreadsheet would
+    run as a formula is written behind a "'", which the import takes off."""
     from application.catalog.transfer import ExportProducts
     from application.shared.actor import Actor
     from entrypoints.documents import product_document, to_json
@@ -277,8 +279,10 @@ def list_products(
     sort: Annotated[ProductSort, typer.Option(help="As the API's.")] = ProductSort.NEWEST,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
 ) -> None:
-    """The catalog as the API filters and sorts it: a table on a terminal, tab-separated
-    lines in a pipe, or with --json the API's product documents, one per line."""
+    """List the catalog as the API filters and sorts it.
+
+    A table on a terminal, tab-separated lines in a pipe, or with --json the API's
+    product documents, one per line."""
     from application.catalog.commands import ListProducts
     from application.shared.actor import Actor
     from entrypoints.cli.common import every_item, print_items

@@ -111,9 +111,11 @@ def demo(
         typer.Option(help="For the demo accounts; a random one (shown once) when left out."),
     ] = None,
 ) -> None:
-    """A demo admin, a few customers, a few dozen products, and an order for each new
-    customer at some stage of its life. Accounts that exist already are left as they are
-    (their password and orders too); products are brought back to the demo's."""
+    """Add demo data: an admin, customers, products and orders.
+
+    A few customers, a few dozen products, and an order for each new customer at some
+    stage of its life. Accounts that exist already are left as they are (their password
+    and orders too); products are brought back to the demo's."""
     from application.shared.actor import Actor
     from application.users.commands import CreateAdmin, Register
     from domain.users import EmailTaken

@@ -88,8 +88,10 @@ def list_users(
     role: Annotated[Role | None, typer.Option(help="Only this role.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
 ) -> None:
-    """List accounts, newest first: a table on a terminal, tab-separated lines in a pipe,
-    or with --json the API's user documents, one per line."""
+    """List accounts, newest first.
+
+    A table on a terminal, tab-separated lines in a pipe, or with --json the API's user
+    documents, one per line."""
     from entrypoints.documents import to_json, user_document
 
     print_items(
@@ -143,8 +145,10 @@ def activate(email: str) -> None:
 
 @app.command("unlock")
 def unlock(email: str) -> None:
-    """Forget the failed sign-ins counted against EMAIL, from every address, so its
-    owner may sign in again at once (the server shares the counts when Redis is set)."""
+    """Let EMAIL sign in again at once.
+
+    Forgets the failed sign-ins counted against it, from every address (the server
+    shares the counts when Redis is set)."""
     from application.shared.actor import Actor
     from application.users.admin import UnlockUserHandler
     from application.users.commands import UnlockUser
