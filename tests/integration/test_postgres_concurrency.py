@@ -11,7 +11,8 @@ from adapters.security.tokens import JwtTokenService
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from adapters.system import Uuid7Generator
-from adapters.throttle import MemoryLoginThrottle, ThrottleLimits
+from adapters.throttle import ThrottleLimits
+from adapters.throttle.memory import MemoryLoginThrottle
 from application.shared.actor import Actor
 from application.users.admin import UpdateUserHandler
 from application.users.commands import Refresh, UpdateUser

@@ -4,7 +4,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.throttle import RedisLoginThrottle, ThrottleLimits
+from adapters.throttle import ThrottleLimits
+from adapters.throttle.redis import RedisLoginThrottle
 from domain.shared.errors import ServiceUnavailable
 
 pytestmark = pytest.mark.redis

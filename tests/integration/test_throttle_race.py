@@ -8,13 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.throttle import (
-    MemoryLoginThrottle,
-    MemoryRateLimiter,
-    RedisLoginThrottle,
-    RedisRateLimiter,
-    ThrottleLimits,
-)
+from adapters.throttle import ThrottleLimits
+from adapters.throttle.memory import MemoryLoginThrottle, MemoryRateLimiter
+from adapters.throttle.redis import RedisLoginThrottle, RedisRateLimiter
 from application.shared.ports import Quota
 from application.users.commands import ChangePassword, SignIn
 from application.users.errors import InvalidCredentials

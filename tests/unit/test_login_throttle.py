@@ -1,4 +1,5 @@
-from adapters.throttle import MemoryLoginThrottle, ThrottleLimits
+from adapters.throttle import ThrottleLimits
+from adapters.throttle.memory import MemoryLoginThrottle
 from tests.fakes import FakeClock
 
 LIMITS = ThrottleLimits(per_account_and_client=3, per_account=4, per_client=5, window_seconds=300)

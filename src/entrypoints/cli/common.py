@@ -190,7 +190,7 @@ def run(work: Callable[["Container"], Awaitable[T]]) -> T:
     from application.shared.outbox import Origin, origin
     from entrypoints.logs import configure_logging
 
-    with _without("fastapi", "starlette"):
+    with _without("fastapi", "starlette", "werkzeug", "yaml"):
         from entrypoints.container import Container, running
 
     container = Container()
@@ -211,8 +211,9 @@ def run(work: Callable[["Container"], Awaitable[T]]) -> T:
 @contextmanager
 def _without(*packages: str) -> Iterator[None]:
     """Imports made meanwhile see ``packages`` as not installed, unless imported
-    already. dependency-injector imports FastAPI and Starlette when it can, for a wiring
-    feature the container does not use: half a second of a command's start."""
+    already. dependency-injector imports FastAPI, Starlette, Werkzeug and PyYAML when
+    it can, for wiring and configuration features the container does not use: more
+    than half a second of a command's start."""
     blocked = [package for package in packages if package not in sys.modules]
     for package in blocked:
         sys.modules[package] = None  # type: ignore[assignment]

@@ -27,18 +27,10 @@ class Container(containers.DeclarativeContainer):
 
 @asynccontextmanager
 async def running(container: Container) -> AsyncIterator[Container]:
-    """The container, with its connections (database pools, Redis, the broker) closed
-    after."""
+    """The container, with the connections it opened meanwhile (database pools, Redis,
+    the broker, the webhooks' client) closed after, the last opened first."""
     try:
         yield container
     finally:
-        await container.core.engine().dispose()
-        await container.core.read_engine().dispose()
-        redis = container.core.redis()
-        if redis is not None:
-            await redis.aclose()
-        broker = container.notifications.broker()
-        if broker is not None:
-            await broker.close()
-        await container.notifications.webhooks().close()
+        await container.core.closing().aclose()
         container.reset_singletons()

@@ -1,24 +1,22 @@
 """The notifications context: the outbox's relay, the deliveries, mail, the broker and
-the webhooks."""
+the webhooks. Their clients are imported where they are built (see ``core``)."""
 
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from datetime import timedelta
 
 from dependency_injector import containers, providers
 
 from adapters.audit import LoggingAuditTrail
-from adapters.broker import RabbitBroker
-from adapters.mail.mailers import LoggingMailer, SmtpMailer
-from adapters.mail.messages import Messages
 from adapters.sqlalchemy.notifications import REPOSITORIES
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
-from adapters.webhooks import HttpWebhookClient
 from application.notifications.admin import GetBacklogHandler, ListEventsHandler
 from application.notifications.deliveries import (
     DeliverDueHandler,
     ListDeliveriesHandler,
     RedeliverHandler,
 )
-from application.notifications.ports import Broker, Mailer
+from application.notifications.ports import Broker, Mailer, WebhookClient
 from application.notifications.relay import RelayEventsHandler
 from application.notifications.shared import Notifications
 from application.notifications.webhooks import (
@@ -38,6 +36,9 @@ from entrypoints.settings import Settings
 
 def mailer(settings: Settings) -> Mailer:
     """Through the SMTP server when one is configured; else to the log."""
+    from adapters.mail.mailers import LoggingMailer, SmtpMailer
+    from adapters.mail.messages import Messages
+
     messages = Messages(settings.mail_from)
     if settings.smtp_host is None:
         return LoggingMailer(messages)
@@ -52,8 +53,24 @@ def mailer(settings: Settings) -> Mailer:
     )
 
 
-def broker(settings: Settings) -> Broker | None:
-    return RabbitBroker(settings.broker_url) if settings.broker_url is not None else None
+def broker(settings: Settings, closing: AsyncExitStack) -> Broker | None:
+    if settings.broker_url is None:
+        return None
+    from adapters.broker import RabbitBroker
+
+    built = RabbitBroker(settings.broker_url)
+    closing.push_async_callback(built.close)
+    return built
+
+
+def webhook_client(
+    closing: AsyncExitStack, *, https_only: bool, allowed_networks: Sequence[str]
+) -> WebhookClient:
+    from adapters.webhooks import HttpWebhookClient
+
+    built = HttpWebhookClient(https_only=https_only, allowed_networks=allowed_networks)
+    closing.push_async_callback(built.close)
+    return built
 
 
 class NotificationsContainer(containers.DeclarativeContainer):
@@ -64,9 +81,10 @@ class NotificationsContainer(containers.DeclarativeContainer):
 
     production = providers.Callable(lambda settings: settings.env == "production", settings)
     mailer = providers.Singleton(mailer, settings)
-    broker = providers.Singleton(broker, settings)
+    broker = providers.Singleton(broker, settings, core.closing)
     webhooks = providers.Singleton(
-        HttpWebhookClient,
+        webhook_client,
+        core.closing,
         https_only=production,
         allowed_networks=settings.provided.webhook_allowed_networks,
     )

@@ -1,15 +1,16 @@
 """The accounts context: hashing, tokens, the sign-in throttle, and its use cases."""
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from dependency_injector import containers, providers
-from redis.asyncio import Redis
 
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenService
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from adapters.sqlalchemy.users import REPOSITORIES
-from adapters.throttle import MemoryLoginThrottle, RedisLoginThrottle, ThrottleLimits
+from adapters.throttle import ThrottleLimits
+from adapters.throttle.memory import MemoryLoginThrottle
 from application.shared.ports import Clock
 from application.users.accounts import (
     ChangePasswordHandler,
@@ -34,8 +35,11 @@ from application.users.sessions import (
 from application.users.shared import Accounts
 from entrypoints.settings import Settings
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
-def login_throttle(settings: Settings, clock: Clock, redis: Redis | None) -> LoginThrottle:
+
+def login_throttle(settings: Settings, clock: Clock, redis: "Redis | None") -> LoginThrottle:
     """In memory for one process; in Redis, shared by every worker, when configured."""
     limits = ThrottleLimits(
         per_account_and_client=settings.login_max_failures_per_email_and_client,
@@ -45,6 +49,8 @@ def login_throttle(settings: Settings, clock: Clock, redis: Redis | None) -> Log
     )
     if redis is None:
         return MemoryLoginThrottle(limits, clock)
+    from adapters.throttle.redis import RedisLoginThrottle
+
     return RedisLoginThrottle(limits, redis, settings.redis_prefix)
 
 
