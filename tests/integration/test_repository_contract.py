@@ -49,6 +49,19 @@ async def test_a_user_reads_back_as_it_was_written(make_uow: MakeUow) -> None:
         assert found.created_at.tzinfo is not None
 
 
+async def test_many_users_are_read_at_once_in_id_order(make_uow: MakeUow) -> None:
+    users = UserFactory.create_batch(3)
+    await add(make_uow, *users)
+    gone = UserFactory().id
+    wanted = [users[2].id, users[0].id, gone, users[2].id]
+    async with make_uow(read_only=True) as uow:
+        found = await uow.users.get_many(wanted)
+        none = await uow.users.get_many([])
+    assert [user.id for user in found] == sorted({users[0].id, users[2].id})
+    assert {user.email for user in found} == {users[0].email, users[2].email}
+    assert none == []
+
+
 async def test_times_in_other_zones_are_stored_as_the_same_instant(make_uow: MakeUow) -> None:
     moment = datetime(2026, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     user = UserFactory(created_at=moment)

@@ -8,6 +8,7 @@ from application.users.commands import (
     CreateAdmin,
     FindUserByEmail,
     GetUser,
+    GetUsers,
     ListUsers,
     Refresh,
     SignIn,
@@ -108,6 +109,15 @@ async def test_an_unknown_user_is_not_found(accounts: Accounts) -> None:
         await accounts.find_user_by_email(FindUserByEmail(OPERATOR, missing.email.value))
 
 
+async def test_an_admin_reads_the_accounts_that_exist_among_many(accounts: Accounts) -> None:
+    ada, bob, gone = UserFactory(), UserFactory(), UserFactory()
+    await accounts.add(ada)
+    await accounts.add(bob)
+    get_users = accounts.container.users.get_users()
+    found = await get_users(GetUsers(OPERATOR, frozenset({ada.id, bob.id, gone.id})))
+    assert {user.email for user in found} == {ada.email, bob.email}
+
+
 async def test_creating_an_admin_twice_changes_nothing_the_second_time(accounts: Accounts) -> None:
     first = await accounts.create_admin(CreateAdmin(OPERATOR, "Boss@example.com", PASSWORD, "Boss"))
     again = await accounts.create_admin(
@@ -145,6 +155,7 @@ async def test_only_admins_see_or_manage_other_accounts(accounts: Accounts) -> N
         refused = [
             accounts.list_users(ListUsers(customer)),
             accounts.get_user(GetUser(customer, ada.id)),
+            users.get_users()(GetUsers(customer, frozenset({ada.id}))),
             accounts.find_user_by_email(FindUserByEmail(customer, ada.email.value)),
             accounts.update_user(UpdateUser(customer, ada.id, role=Role.ADMIN)),
             accounts.create_admin(CreateAdmin(customer, "me@example.com", PASSWORD)),

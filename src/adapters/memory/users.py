@@ -1,6 +1,6 @@
 """The accounts context in memory: real behaviour (unique emails, version checks), no I/O."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
@@ -33,6 +33,10 @@ class MemoryUserRepository(Writes):
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         return self._found(self._users.get(user_id))
+
+    async def get_many(self, user_ids: Collection[UUID]) -> Sequence[User]:
+        stored = (self._users.get(user_id) for user_id in sorted(set(user_ids)))
+        return [user for u in stored if (user := self._found(u))]
 
     async def get_by_email(self, email: Email) -> User | None:
         return self._found(next((u for u in self._users.values() if u.email == email), None))

@@ -1,6 +1,6 @@
 """The accounts context in SQL: its tables, row mapping and repositories."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.queries import after_parameters, after_position, like_pattern
-from adapters.sqlalchemy.statements import Repositories, Statements
+from adapters.sqlalchemy.statements import Repositories, Statements, one_of
 from adapters.sqlalchemy.versions import save_versioned
 from application.users.ports import UserQuery
 from domain.shared.aggregate import Aggregate
@@ -147,6 +147,10 @@ _INSERT_USER = insert(users)
 _USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 _USER_BY_ID_FOR_UPDATE = _USER_BY_ID.with_for_update()
 _USER_BY_EMAIL = select(users).where(users.c.email == bindparam("address"))
+_USERS_BY_IDS = {
+    dialect: select(users).where(condition).order_by(users.c.id)
+    for dialect, condition in one_of(users.c.id, "ids").items()
+}
 # Writes an account if it is still at the version it was read at.
 _SAVE_USER = update(users).where(
     users.c.id == bindparam("user_id"), users.c.version == bindparam("read_version")
@@ -217,6 +221,11 @@ class SqlUserRepository:
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None:
         statement = _USER_BY_ID_FOR_UPDATE if for_update else _USER_BY_ID
         return self._found(await self._statements.row(statement, {"user_id": user_id}))
+
+    async def get_many(self, user_ids: Collection[UUID]) -> Sequence[User]:
+        statement = _USERS_BY_IDS[self._statements.dialect]
+        rows = await self._statements.rows(statement, {"ids": list(set(user_ids))})
+        return [user for row in rows if (user := self._found(row))]
 
     async def get_by_email(self, email: Email) -> User | None:
         return self._found(await self._statements.row(_USER_BY_EMAIL, {"address": email.value}))

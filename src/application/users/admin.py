@@ -1,11 +1,14 @@
 """Use cases of the operators: see and manage every account. Admins only."""
 
+from collections.abc import Sequence
+
 from application.shared.pages import split_page
 from application.users.commands import (
     AdminAccount,
     CreateAdmin,
     FindUserByEmail,
     GetUser,
+    GetUsers,
     ListUsers,
     UnlockUser,
     UpdateUser,
@@ -42,6 +45,16 @@ class GetUserHandler:
         if user is None:
             raise NotFound("No such user")
         return user
+
+
+class GetUsersHandler:
+    def __init__(self, accounts: Accounts) -> None:
+        self._accounts = accounts
+
+    async def __call__(self, query: GetUsers) -> Sequence[User]:
+        query.actor.require_admin("see other accounts")
+        async with self._accounts.read_uow() as uow:
+            return await uow.users.get_many(query.user_ids)
 
 
 class FindUserByEmailHandler:

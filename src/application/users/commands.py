@@ -83,6 +83,14 @@ class GetUser:
 
 
 @dataclass(frozen=True, slots=True)
+class GetUsers:
+    """The accounts of ``user_ids`` that exist (a page's customers, say), in one read."""
+
+    actor: Actor
+    user_ids: frozenset[UUID]
+
+
+@dataclass(frozen=True, slots=True)
 class FindUserByEmail:
     actor: Actor
     email: str

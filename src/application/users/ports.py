@@ -1,6 +1,6 @@
 """What the accounts use cases need from the outside world, in domain terms only."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -25,6 +25,9 @@ class UserRepository(Protocol):
         """Raises EmailTaken when the email is registered already."""
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> User | None: ...
+
+    async def get_many(self, user_ids: Collection[UUID]) -> Sequence[User]:
+        """The users of ``user_ids`` there are, in id order: one statement for many."""
 
     async def get_by_email(self, email: Email) -> User | None: ...
 

@@ -120,17 +120,25 @@ def opened(config: "Settings", *, creating: bool = False) -> None:
     stderr.print(f"database: {path} (EMPORIUM_DATABASE_URL is not set)", highlight=False)
 
 
-async def every_item(page: Callable[[P | None], Awaitable["Page[T, P]"]]) -> AsyncIterator[T]:
-    """The items of every page a list use case gives, ``page(after)`` for each, from
-    the first (``after`` None) until none follows."""
+async def every_page(
+    page: Callable[[P | None], Awaitable["Page[T, P]"]],
+) -> AsyncIterator[Sequence[T]]:
+    """The items of each page a list use case gives, ``page(after)`` for each, from the
+    first (``after`` None) until none follows."""
     after: P | None = None
     while True:
         found = await page(after)
-        for item in found.items:
-            yield item
+        yield found.items
         if found.next_after is None:
             return
         after = found.next_after
+
+
+async def every_item(page: Callable[[P | None], Awaitable["Page[T, P]"]]) -> AsyncIterator[T]:
+    """The items of every page, one by one (see ``every_page``)."""
+    async for items in every_page(page):
+        for item in items:
+            yield item
 
 
 # The columns that hold ids: shown whole on a terminal (never folded: they are copied

@@ -1,14 +1,14 @@
 """emporium orders: see and move orders, through the same use cases as the API, as an
 operator (an admin's rights)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
 from domain.orders import OrderStatus
-from entrypoints.cli.common import call, every_item, print_items, run, stderr
+from entrypoints.cli.common import call, every_page, print_items, run, stderr
 
 if TYPE_CHECKING:
     from domain.orders import Order
@@ -31,34 +31,35 @@ def _row(listed: tuple["Order", str]) -> tuple[str, ...]:
     )
 
 
-def _all_orders(container: "Container", status: OrderStatus | None) -> AsyncIterator["Order"]:
+def _all_orders(
+    container: "Container", status: OrderStatus | None
+) -> AsyncIterator[Sequence["Order"]]:
     from application.orders.commands import ListOrders
     from application.shared.actor import Actor
 
     list_orders = container.orders.list_orders()
-    return every_item(
+    return every_page(
         lambda after: list_orders(ListOrders(Actor.operator(), status, limit=100, after=after))
     )
 
 
 async def _with_emails(
-    container: "Container", orders: AsyncIterator["Order"], look_up: bool
+    container: "Container", pages: AsyncIterator[Sequence["Order"]], look_up: bool
 ) -> AsyncIterator[tuple["Order", str]]:
-    """Each order with its customer's email (their id, if the account is gone), each
-    customer looked up once; with ``look_up`` False, none."""
+    """Each order with its customer's email (their id, if the account is gone), a
+    page's customers read at once; with ``look_up`` False, none."""
     from application.shared.actor import Actor
-    from application.users.commands import GetUser
-    from domain.shared.errors import NotFound
+    from application.users.commands import GetUsers
 
-    get_user, emails = container.users.get_user(), dict[UUID, str]()
-    async for order in orders:
-        if look_up and order.customer_id not in emails:
-            try:
-                user = await get_user(GetUser(Actor.operator(), order.customer_id))
-                emails[order.customer_id] = user.email.value
-            except NotFound:
-                emails[order.customer_id] = str(order.customer_id)
-        yield order, emails.get(order.customer_id, "")
+    get_users = container.users.get_users()
+    async for orders in pages:
+        emails: dict[UUID, str] = {}
+        if look_up:
+            customers = frozenset(order.customer_id for order in orders)
+            found = await get_users(GetUsers(Actor.operator(), customers))
+            emails = {user.id: user.email.value for user in found}
+        for order in orders:
+            yield order, emails.get(order.customer_id, str(order.customer_id)) if look_up else ""
 
 
 @app.command("list")

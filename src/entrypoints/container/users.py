@@ -21,6 +21,7 @@ from application.users.admin import (
     CreateAdminHandler,
     FindUserByEmailHandler,
     GetUserHandler,
+    GetUsersHandler,
     ListUsersHandler,
     UnlockUserHandler,
     UpdateUserHandler,
@@ -93,6 +94,7 @@ class UsersContainer(containers.DeclarativeContainer):
     authorize = providers.Singleton(AuthorizeHandler, ports)
     list_users = providers.Singleton(ListUsersHandler, ports)
     get_user = providers.Singleton(GetUserHandler, ports)
+    get_users = providers.Singleton(GetUsersHandler, ports)
     find_user_by_email = providers.Singleton(FindUserByEmailHandler, ports)
     update_user = providers.Singleton(UpdateUserHandler, ports)
     create_admin = providers.Singleton(CreateAdminHandler, ports)
