@@ -25,7 +25,6 @@ from sqlalchemy import (
     bindparam,
     insert,
     select,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +32,7 @@ from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.queries import after_parameters, after_position, like_pattern
 from adapters.sqlalchemy.statements import Repositories, Statements, one_of
-from adapters.sqlalchemy.versions import save_versioned
+from adapters.sqlalchemy.versions import save_versioned, versioned_update
 from application.catalog.commands import ProductSort
 from application.catalog.ports import ProductQuery
 from domain.catalog import MovementKind, Product, Sku, SkuTaken, StockMovement
@@ -237,21 +236,8 @@ def _product_to_row(product: Product) -> dict[str, Any]:
     }
 
 
-# Writes a product if it is still at the version it was read at (``read_version``).
-_SAVE = update(products).where(
-    products.c.id == bindparam("product_id"), products.c.version == bindparam("read_version")
-)
+_SAVE = versioned_update(products)
 _INSERT_PRODUCT, _INSERT_MOVEMENT = insert(products), insert(stock_movements)
-
-
-def _saved_row(product: Product) -> dict[str, Any]:
-    row = _product_to_row(product)
-    del row["created_at"]
-    return row | {
-        "product_id": row.pop("id"),
-        "read_version": product.version,
-        "version": product.version + 1,
-    }
 
 
 def _movement_to_domain(row: Mapping[Any, Any]) -> StockMovement:
@@ -346,8 +332,9 @@ class SqlProductRepository:
         await self.save_many([product])
 
     async def save_many(self, batch: Sequence[Product]) -> None:
-        rows = [_saved_row(product) for product in batch]
-        await save_versioned(self._statements, _SAVE, rows, batch, self._track, "product")
+        await save_versioned(
+            self._statements, _SAVE, batch, _product_to_row, self._track, "product"
+        )
 
     async def list(self, query: ProductQuery) -> Sequence[Product]:
         statement = _page_statement(_PageShape.of(query))

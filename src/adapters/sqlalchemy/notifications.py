@@ -37,7 +37,7 @@ from adapters.sqlalchemy.outbox import outbox
 from adapters.sqlalchemy.queries import after_parameters, after_position
 from adapters.sqlalchemy.statements import Repositories, Statements, one_of
 from adapters.sqlalchemy.users import users
-from adapters.sqlalchemy.versions import save_versioned
+from adapters.sqlalchemy.versions import save_versioned, versioned_update
 from application.notifications.ports import DeliveryQuery, EventQuery, Recipient
 from application.shared.outbox import OutboxEvent
 from domain.notifications import Channel, Delivery, DeliveryStatus, WebhookEndpoint
@@ -383,10 +383,7 @@ _ENDPOINTS = select(webhook_endpoints).order_by(
     webhook_endpoints.c.created_at, webhook_endpoints.c.id
 )
 _ENABLED_ENDPOINTS = _ENDPOINTS.where(webhook_endpoints.c.enabled)
-_SAVE_ENDPOINT = update(webhook_endpoints).where(
-    webhook_endpoints.c.id == bindparam("endpoint_id"),
-    webhook_endpoints.c.version == bindparam("read_version"),
-)
+_SAVE_ENDPOINT = versioned_update(webhook_endpoints)
 _DELETE_ENDPOINT = delete(webhook_endpoints).where(
     webhook_endpoints.c.id == bindparam("endpoint_id")
 )
@@ -426,16 +423,6 @@ def _endpoint_row(endpoint: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
-def _saved_endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    row = _endpoint_row(endpoint)
-    del row["created_at"]
-    return row | {
-        "endpoint_id": row.pop("id"),
-        "read_version": endpoint.version,
-        "version": endpoint.version + 1,
-    }
-
-
 class SqlWebhookRepository:
     def __init__(self, statements: Statements, track: Callable[[Aggregate], None]) -> None:
         self._statements, self._track = statements, track
@@ -456,9 +443,13 @@ class SqlWebhookRepository:
         return [_endpoint(row) for row in await self._statements.rows(_ENABLED_ENDPOINTS)]
 
     async def save(self, endpoint: WebhookEndpoint) -> None:
-        rows = [_saved_endpoint(endpoint)]
         await save_versioned(
-            self._statements, _SAVE_ENDPOINT, rows, [endpoint], self._track, "webhook endpoint"
+            self._statements,
+            _SAVE_ENDPOINT,
+            [endpoint],
+            _endpoint_row,
+            self._track,
+            "webhook endpoint",
         )
 
     async def delete(self, endpoint_id: UUID) -> bool:

@@ -37,7 +37,7 @@ from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.queries import after_parameters, after_position
 from adapters.sqlalchemy.statements import Repositories, Statements
-from adapters.sqlalchemy.versions import save_versioned
+from adapters.sqlalchemy.versions import save_versioned, versioned_update
 from application.orders.ports import IdempotencyRecord, OrderQuery
 from domain.orders import (
     Address,
@@ -166,6 +166,11 @@ idempotency_keys = Table(
 )
 
 
+def _mutable_row(order: Order) -> dict[str, Any]:
+    row = _order_row(order)
+    return {name: row[name] for name in _MUTABLE}
+
+
 def _order_row(order: Order) -> dict[str, Any]:
     address = order.shipping_address
     total = order.total
@@ -266,12 +271,10 @@ def _ordered(picked: Any, order: Sequence[str]) -> list[ColumnElement[Any]]:
     return [picked.c[name[1:]].desc() if name.startswith("-") else picked.c[name] for name in order]
 
 
-# Writes an order if it is still at the version it was read at; lines never change.
-_SAVE_ORDER = update(orders).where(
-    orders.c.id == bindparam("order_id"), orders.c.version == bindparam("read_version")
-)
+_SAVE_ORDER = versioned_update(orders)
+# What saving an order writes: the columns that change (its lines never do).
 _MUTABLE = (
-    "status", "updated_at", "payment_expires_at", "paid_at", "shipped_at", "delivered_at",
+    "id", "status", "updated_at", "payment_expires_at", "paid_at", "shipped_at", "delivered_at",
     "cancelled_at", "cancellation_reason", "tracking_number", "payment_attempts",
 )  # fmt: skip
 _NEWEST_FIRST = ("-created_at", "-id")
@@ -344,13 +347,9 @@ class SqlOrderRepository:
         return found[0] if found else None
 
     async def save_many(self, batch: Sequence[Order]) -> None:
-        rows = [
-            {name: row[name] for name in _MUTABLE}
-            | {"order_id": order.id, "read_version": order.version, "version": order.version + 1}
-            for order in batch
-            for row in (_order_row(order),)
-        ]
-        await save_versioned(self._statements, _SAVE_ORDER, rows, batch, self._track, "order")
+        await save_versioned(
+            self._statements, _SAVE_ORDER, batch, _mutable_row, self._track, "order"
+        )
 
     async def list(self, query: OrderQuery) -> Sequence[Order]:
         statement = _page_statement(

@@ -34,7 +34,7 @@ from adapters.sqlalchemy.errors import violated_unique_constraint
 from adapters.sqlalchemy.metadata import UtcDateTime, metadata
 from adapters.sqlalchemy.queries import after_parameters, after_position, like_pattern
 from adapters.sqlalchemy.statements import Repositories, Statements, one_of
-from adapters.sqlalchemy.versions import save_versioned
+from adapters.sqlalchemy.versions import save_versioned, versioned_update
 from application.users.ports import UserQuery
 from domain.shared.aggregate import Aggregate
 from domain.users import Email, EmailTaken, RefreshToken, RevokeReason, Role, User
@@ -107,16 +107,6 @@ def _user_to_row(user: User) -> dict[str, Any]:
     }
 
 
-def _saved_user(user: User) -> dict[str, Any]:
-    row = _user_to_row(user)
-    del row["created_at"]
-    return row | {
-        "user_id": row.pop("id"),
-        "read_version": user.version,
-        "version": user.version + 1,
-    }
-
-
 def _token_to_domain(row: Mapping[Any, Any]) -> RefreshToken:
     reason = row["revoked_reason"]
     return RefreshToken(
@@ -151,10 +141,7 @@ _USERS_BY_IDS = {
     dialect: select(users).where(condition).order_by(users.c.id)
     for dialect, condition in one_of(users.c.id, "ids").items()
 }
-# Writes an account if it is still at the version it was read at.
-_SAVE_USER = update(users).where(
-    users.c.id == bindparam("user_id"), users.c.version == bindparam("read_version")
-)
+_SAVE_USER = versioned_update(users)
 # Row locks in id order (a fixed order: no deadlocks); SQLite has none to take and needs
 # none, its write transactions run one at a time.
 _LOCK_ACTIVE_ADMINS = (
@@ -232,7 +219,7 @@ class SqlUserRepository:
 
     async def save(self, user: User) -> None:
         await save_versioned(
-            self._statements, _SAVE_USER, [_saved_user(user)], [user], self._track, "account"
+            self._statements, _SAVE_USER, [user], _user_to_row, self._track, "account"
         )
 
     async def count_active_admins(self) -> int:
