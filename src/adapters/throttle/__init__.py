@@ -3,8 +3,8 @@ throttle counts password checks; the rate limiter counts requests against a quot
 
 For sign-in, three keys count each attempt: the account from this client address (the
 tight limit, so one address guessing one account is stopped quickly), the account from
-every address (a looser limit, against guessing spread over many addresses), and the client
-address (against one address trying many accounts). An attacker elsewhere therefore
+every address (a looser limit, against guessing spread over many addresses), and the
+client address (against one address trying many accounts). An attacker elsewhere therefore
 locks the account's owner out only by guessing from more addresses than the loose
 limit allows per window.
 
@@ -16,6 +16,8 @@ share them (``redis``, imported only then).
 """
 
 from dataclasses import dataclass
+
+from application.shared.ports import Quota
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +44,8 @@ def login_keys(account: str, client: str) -> tuple[str, str, str]:
     """(account from client, account, client). The account's length leads the pair key,
     so no account and client can be spelt to collide with another pair."""
     return pair_prefix(account) + client, account_key(account), f"login:client:{client}"
+
+
+def rate_key(quota: Quota, key: str) -> str:
+    """The count of ``key`` (a client address, a user) against ``quota``."""
+    return f"rate:{quota.name}:{key}"

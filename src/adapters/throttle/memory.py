@@ -4,7 +4,7 @@ import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from adapters.throttle import ThrottleLimits, account_key, login_keys, pair_prefix
+from adapters.throttle import ThrottleLimits, account_key, login_keys, pair_prefix, rate_key
 from application.shared.ports import Clock, Quota
 
 
@@ -75,5 +75,5 @@ class MemoryRateLimiter:
 
     async def hit(self, quota: Quota, key: str) -> int:
         return self._windows.take(
-            [(f"rate:{quota.name}:{key}", quota.limit)], quota.window, self._clock.now()
+            [(rate_key(quota, key), quota.limit)], quota.window, self._clock.now()
         )

@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from adapters.throttle import ThrottleLimits, account_key, login_keys, pair_prefix
+from adapters.throttle import ThrottleLimits, account_key, login_keys, pair_prefix, rate_key
 from application.shared.ports import Quota
 from domain.shared.errors import ServiceUnavailable
 
@@ -86,7 +86,7 @@ class RedisRateLimiter:
     async def hit(self, quota: Quota, key: str) -> int:
         try:
             wait = await self._take(
-                keys=[f"{self._prefix}rate:{quota.name}:{key}"], args=[quota.limit, quota.window]
+                keys=[self._prefix + rate_key(quota, key)], args=[quota.limit, quota.window]
             )
         except (RedisError, OSError) as error:
             raise ServiceUnavailable("The rate limiter (Redis) does not answer") from error
