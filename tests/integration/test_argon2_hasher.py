@@ -1,6 +1,7 @@
 import threading
 
 import pytest
+from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from adapters.security import passwords
@@ -25,6 +26,29 @@ async def test_a_hash_is_argon2id_and_verifies_only_its_password(
 
 async def test_no_hash_never_verifies(hasher: Argon2PasswordHasher) -> None:
     assert await hasher.verify("anything", None) == (False, None)
+
+
+async def test_an_unknown_user_costs_a_real_check_made_on_first_need(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made, checked = [], []
+    real_hash, real_verify = PasswordHash.hash, PasswordHash.verify
+
+    def hash_(self: PasswordHash, secret: str) -> str:
+        made.append(secret)
+        return real_hash(self, secret)
+
+    def verify(self: PasswordHash, secret: str, hashed: str) -> bool:
+        checked.append(hashed)
+        return real_verify(self, secret, hashed)
+
+    monkeypatch.setattr(PasswordHash, "hash", hash_)
+    monkeypatch.setattr(PasswordHash, "verify", verify)
+    hasher = Argon2PasswordHasher(**CHEAP)
+    assert not made  # an admin command, which signs nobody in, never pays for it
+    assert await hasher.verify("anything", None) == (False, None)
+    assert await hasher.verify("anything else", None) == (False, None)
+    assert len(made) == 1 and len(checked) == 2 and checked[0].startswith("$argon2id$")
 
 
 async def test_a_hash_made_with_weaker_parameters_is_upgraded(
