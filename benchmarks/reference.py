@@ -22,6 +22,10 @@ It gets every advantage Emporium has: as many connections (one pool as large as
 Emporium's two), handed out first come, first served, with no reset query on release
 (asyncpg's default reset is a round trip per request; its transactions end themselves);
 the same garbage-collector tuning; uvicorn with the same flags (no proxy headers).
+And it does what Emporium does on every request that a client can see: a request id
+on every answer, a ``Link`` to the next page, the catalog reads counted per client
+address and the orders per customer, by the same in-memory limiter (429 past the
+quota). What it leaves out is Emporium's own bookkeeping: metrics and logs.
 
 Run it as the harness does: EMPORIUM_DATABASE_URL=postgresql://... and
 EMPORIUM_SECRET_KEY=... in the environment, then
@@ -41,6 +45,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
@@ -52,11 +57,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adapters.system import SystemClock
+from adapters.throttle.memory import MemoryRateLimiter
+from application.shared.ports import Quota
 from domain.orders import MAX_LINES, MAX_QUANTITY
 from domain.orders.address import FIELD_LIMITS
 from domain.orders.countries import COUNTRY_CODES
 from entrypoints.api.schemas.common import VISIBLE_TEXT_PATTERN
 from entrypoints.api.serving import tune_collector
+from entrypoints.settings import Settings
 
 KEY = os.environ["EMPORIUM_SECRET_KEY"]
 DATABASE = os.environ["EMPORIUM_DATABASE_URL"].replace("postgresql+asyncpg", "postgresql")
@@ -121,11 +130,34 @@ VISIBLE_TEXT = re.compile(VISIBLE_TEXT_PATTERN)
 CURRENCY = os.environ.get("EMPORIUM_STORE_CURRENCY", "USD")
 PAYMENT_TIMEOUT = timedelta(seconds=int(os.environ.get("EMPORIUM_ORDER_PAYMENT_TIMEOUT", "1800")))
 MAX_PENDING = int(os.environ.get("EMPORIUM_ORDER_MAX_PENDING", "3"))
+
+
+def _quota(name: str) -> Quota:
+    """Emporium's quota for ``name``, from the same setting, with the same default."""
+    default = Settings.model_fields[f"rate_limit_{name}"].default
+    limit, window = os.environ.get(f"EMPORIUM_RATE_LIMIT_{name.upper()}", default).split("/")
+    return Quota(name, int(limit), int(window))
+
+
+CATALOG, ORDERS = _quota("catalog"), _quota("orders")
 CURSOR_KEY = hmac.new(KEY.encode(), b"emporium cursor v2", hashlib.sha256).digest()
 
 
 def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # Every answer carries a request id, as Emporium's (the load sends none).
+    headers = (headers or {}) | {"X-Request-ID": secrets.token_hex(16)}
     return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+async def _counted(request: Request, quota: Quota, key: str) -> Response | None:
+    """A 429 once ``key`` is over ``quota``, counted by Emporium's own in-memory limiter."""
+    if wait := await request.app.state.limiter.hit(quota, key):
+        return _json({"code": "rate_limited"}, 429, {"Retry-After": str(wait)})
+    return None
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _time(moment: object) -> str:
@@ -189,6 +221,8 @@ async def _connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def product(request: Request) -> Response:
+    if refused := await _counted(request, CATALOG, _client(request)):
+        return refused
     try:
         product_id = UUID(request.path_params["product_id"])
     except ValueError:
@@ -201,6 +235,8 @@ async def product(request: Request) -> Response:
 
 
 async def products(request: Request) -> Response:
+    if refused := await _counted(request, CATALOG, _client(request)):
+        return refused
     cursor = request.query_params.get("cursor")
     after = _position(cursor) if cursor is not None else None
     if cursor is not None and after is None:
@@ -212,7 +248,13 @@ async def products(request: Request) -> Response:
             rows = await conn.fetch(PRODUCTS_AFTER, 21, *after)
     page = rows[:20]
     next_cursor = _cursor(page[-1]) if len(rows) > 20 else None
-    return _json({"items": [_product(row) for row in page], "next_cursor": next_cursor})
+    # The next page as a link, as Emporium's (the request's query with its cursor set).
+    links = (
+        {"Link": f'<{request.url.path}?{urlencode({"cursor": next_cursor})}>; rel="next"'}
+        if next_cursor
+        else None
+    )
+    return _json({"items": [_product(row) for row in page], "next_cursor": next_cursor}, 200, links)
 
 
 def _unauthorized() -> Response:
@@ -315,6 +357,8 @@ async def place_order(request: Request) -> Response:
     claims = _claims(request)
     if claims is None:
         return _unauthorized()
+    if refused := await _counted(request, ORDERS, str(claims["sub"])):
+        return refused
     parsed = _order_request(await request.body())
     if parsed is None:
         return _json({"code": "validation_error"}, 422)
@@ -437,6 +481,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         DATABASE, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=_keep
     )
     app.state.turns = asyncio.Semaphore(POOL_SIZE)
+    app.state.limiter = MemoryRateLimiter(SystemClock())
     tune_collector()
     yield
     await app.state.pool.close()
