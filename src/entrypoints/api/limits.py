@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from application.shared.actor import Actor
 from application.shared.ports import Quota, RateLimiter
 from domain.shared.errors import RateLimited
-from entrypoints.api.security import CurrentActor, OptionalActor, client_address
+from entrypoints.api.security import BearerToken, client_address, current_actor, optional_actor
 from entrypoints.settings import RATE_LIMITED, Settings
 
 
@@ -53,10 +53,12 @@ def per_client(name: str) -> Any:
 
 def per_user(name: str) -> Any:
     """The signed-in caller's ``Actor``, counted against ``name``'s quota per user:
-    ``actor: Annotated[Actor, per_user("orders")]``. (The caller and its count as one
-    dependency: FastAPI's cost grows with each dependency a route declares.)"""
+    ``actor: Annotated[Actor, per_user("orders")]``. (The caller and its count are one
+    dependency on the token: FastAPI's cost grows with each dependency a route declares,
+    nested ones included.)"""
 
-    async def dependency(request: Request, actor: CurrentActor) -> Actor:
+    async def dependency(request: Request, token: BearerToken) -> Actor:
+        actor = await current_actor(request, token)
         await _limits(request).check(name, str(actor.user_id))
         return actor
 
@@ -67,7 +69,8 @@ def per_anonymous_client(name: str) -> Any:
     """The caller's ``Actor``, counted against ``name``'s quota per client address when
     not signed in (signed-in callers are known and accountable)."""
 
-    async def dependency(request: Request, actor: OptionalActor) -> Actor:
+    async def dependency(request: Request, token: BearerToken) -> Actor:
+        actor = await optional_actor(request, token)
         if actor.user_id is None:
             await check_client(request, name)
         return actor

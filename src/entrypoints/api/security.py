@@ -23,9 +23,11 @@ bearer = OAuth2PasswordBearer(
 # An operation's ``openapi_extra`` when anyone may call it, signed in or not: the
 # document makes its token optional.
 SIGN_IN_OPTIONAL = {"x-sign-in": "optional"}
+# The bearer token, if one was sent: what every caller dependency reads.
+BearerToken = Annotated[str | None, Depends(bearer)]
 
 
-async def current_user(request: Request, token: Annotated[str | None, Depends(bearer)]) -> User:
+async def current_user(request: Request, token: BearerToken) -> User:
     if not token:
         raise NotAuthenticated("Send 'Authorization: Bearer <access token>'")
     return await _authorize(request, token)
@@ -34,11 +36,11 @@ async def current_user(request: Request, token: Annotated[str | None, Depends(be
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-async def current_actor(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
+async def current_actor(request: Request, token: BearerToken) -> Actor:
     return _actor(await current_user(request, token))
 
 
-async def optional_actor(request: Request, token: Annotated[str | None, Depends(bearer)]) -> Actor:
+async def optional_actor(request: Request, token: BearerToken) -> Actor:
     """Whoever is calling, on the routes anyone may call: anonymous without a token; a bad
     token is refused all the same (the client should know)."""
     if not token:
@@ -63,7 +65,6 @@ def _actor(user: User) -> Actor:
 
 _ANONYMOUS = Actor.anonymous()
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-OptionalActor = Annotated[Actor, Depends(optional_actor)]
 
 
 def client_address(request: Request) -> str:
