@@ -250,7 +250,7 @@ async def products(request: Request) -> Response:
     next_cursor = _cursor(page[-1]) if len(rows) > 20 else None
     # The next page as a link, as Emporium's (the request's query with its cursor set).
     links = (
-        {"Link": f'<{request.url.path}?{urlencode({"cursor": next_cursor})}>; rel="next"'}
+        {"Link": f'<{request.scope["path"]}?{urlencode({"cursor": next_cursor})}>; rel="next"'}
         if next_cursor
         else None
     )
