@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from redis import Redis
 from sqlalchemy import make_url, text
 
 from adapters.sqlalchemy.engine import create_engine
@@ -34,11 +36,21 @@ def environment(database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    migrated_with_admin(environment, tmp_path)
-    with running_server(environment, tmp_path, workers=2) as (base, log):
+def shared_limits(environment: dict[str, str], redis_url: str) -> Iterator[dict[str, str]]:
+    """``environment``, with the limits counted in Redis, as several workers need."""
+    prefix = f"emporium-test-{uuid.uuid4().hex}:"
+    yield environment | {"EMPORIUM_REDIS_URL": redis_url, "EMPORIUM_REDIS_PREFIX": prefix}
+    with Redis.from_url(redis_url) as redis:
+        if keys := list(redis.scan_iter(match=f"{prefix}*")):
+            redis.delete(*keys)
+
+
+@pytest.fixture
+def server(shared_limits: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    migrated_with_admin(shared_limits, tmp_path)
+    with running_server(shared_limits, tmp_path, workers=2) as (base, log):
         yield base
-        wait_for_the_outbox(environment, tmp_path)
+        wait_for_the_outbox(shared_limits, tmp_path)
     # The audit log (the server's stderr) saw every registration once (the admin's too,
     # made by the CLI), one JSON line each, written by whichever process relayed it.
     registrations = [line for line in log if '"type": "user.registered"' in line]
@@ -162,6 +174,34 @@ def test_production_stops_until_it_names_its_database_and_gateway(
     assert result.returncode == 1 and result.stderr.strip().count("\n") == 0, result.stderr
     assert f"{missing} must be set in production" in result.stderr
     assert not (tmp_path / "emporium.db").exists()
+
+
+def test_production_refuses_several_workers_whose_limits_would_not_add_up(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    emporium(environment, tmp_path, "db", "upgrade")
+    result = subprocess.run(
+        [EMPORIUM, "serve", "--workers", "3", "--port", str(free_port())],
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1 and result.stderr.strip().count("\n") == 0, result.stderr
+    assert "3 workers without EMPORIUM_REDIS_URL" in result.stderr
+    assert "3 times looser" in result.stderr
+
+
+def test_development_is_told_that_several_workers_count_apart(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    development = environment | {"EMPORIUM_ENV": "development"}
+    emporium(development, tmp_path, "db", "upgrade")
+    with running_server(development, tmp_path, workers=2) as (base, log):
+        assert httpx.get(f"{base}/health/ready").status_code == 200
+    warned = [json.loads(line) for line in log if "2 workers without EMPORIUM_REDIS_URL" in line]
+    assert [line["level"] for line in warned] == ["WARNING"]  # once, as a log line
 
 
 def test_the_fake_gateway_in_production_is_said_at_start_and_in_readiness(

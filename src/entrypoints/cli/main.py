@@ -1,12 +1,16 @@
 """The admin CLI: the same use cases as the API, through the same container. One module
 per command group; each imports what it needs when it runs."""
 
-from typing import Annotated
+import logging
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from entrypoints.cli import db, events, orders, payments, products, seed, users, webhooks
-from entrypoints.cli.common import migrating, opened, settings
+from entrypoints.cli.common import fail, migrating, opened, settings
+
+if TYPE_CHECKING:
+    from entrypoints.settings import Settings
 
 app = typer.Typer(help="Emporium admin CLI.", no_args_is_help=True)
 app.add_typer(db.app, name="db")
@@ -35,10 +39,12 @@ def serve(
     import uvicorn
 
     from adapters.sqlalchemy import migrator
-    from entrypoints.logs import logging_config
+    from entrypoints.logs import configure_logging, logging_config
 
     config = settings()  # fails fast on bad settings, and makes the dev key before workers
     opened(config, creating=True)
+    configure_logging(config)  # as the workers log: a warning below is a line like theirs
+    _limits_shared(config, workers)
     try:
         if config.is_sqlite:
             with migrating():
@@ -57,3 +63,18 @@ def serve(
         )
     finally:
         metrics_directory.forget(directory)
+
+
+def _limits_shared(config: "Settings", workers: int) -> None:
+    """Several workers count the rate limits and sign-in failures together only in Redis:
+    without it each counts its own, and every limit is that many times looser. Production
+    refuses to start so; development is warned, in the server's log."""
+    if workers == 1 or config.redis_url is not None:
+        return
+    looser = (
+        f"{workers} workers without EMPORIUM_REDIS_URL would each count their own rate "
+        f"limits and sign-in failures, every limit {workers} times looser"
+    )
+    if config.env == "production":
+        raise fail(f"{looser}: set EMPORIUM_REDIS_URL, or serve with one worker")
+    logging.getLogger("emporium.serve").warning("%s (set EMPORIUM_REDIS_URL)", looser)
