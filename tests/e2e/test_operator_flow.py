@@ -180,9 +180,11 @@ def test_production_refuses_several_workers_whose_limits_would_not_add_up(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
     emporium(environment, tmp_path, "db", "upgrade")
+    scratch = tmp_path / "tmp"  # where a metrics directory would be made
+    scratch.mkdir()
     result = subprocess.run(
         [EMPORIUM, "serve", "--workers", "3", "--port", str(free_port())],
-        env=environment,
+        env=environment | {"TMPDIR": str(scratch)},
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -191,6 +193,7 @@ def test_production_refuses_several_workers_whose_limits_would_not_add_up(
     assert result.returncode == 1 and result.stderr.strip().count("\n") == 0, result.stderr
     assert "3 workers without EMPORIUM_REDIS_URL" in result.stderr
     assert "3 times looser" in result.stderr
+    assert list(scratch.iterdir()) == []  # a refused start leaves nothing behind
 
 
 def test_development_is_told_that_several_workers_count_apart(

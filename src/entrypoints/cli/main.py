@@ -34,17 +34,18 @@ def serve(
 ) -> None:
     """Run the API (uvicorn). On SQLite, pending migrations are applied first."""
     from entrypoints import metrics_directory
-
-    directory = metrics_directory.prepare()  # before anything imports prometheus-client
-    import uvicorn
-
-    from adapters.sqlalchemy import migrator
     from entrypoints.logs import configure_logging, logging_config
 
+    # Refused settings stop here, before the metrics directory is made.
     config = settings()  # fails fast on bad settings, and makes the dev key before workers
     opened(config, creating=True)
     configure_logging(config)  # as the workers log: a warning below is a line like theirs
     _limits_shared(config, workers)
+    directory = metrics_directory.prepare()  # before anything imports prometheus-client
+    import uvicorn
+
+    from adapters.sqlalchemy import migrator
+
     try:
         if config.is_sqlite:
             with migrating():
