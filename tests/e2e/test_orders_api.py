@@ -412,7 +412,7 @@ class LostAnswerGateway(FakePaymentGateway):
 @pytest.fixture
 def lost_answers(container: Container) -> LostAnswerGateway:
     """Put in the container before the app starts (list it before ``client``)."""
-    gateway = LostAnswerGateway(SqlGatewayBooks(container.core.engine()))
+    gateway = LostAnswerGateway(SqlGatewayBooks(container.core.connections()))
     container.orders.gateway.override(providers.Object(gateway))
     return gateway
 

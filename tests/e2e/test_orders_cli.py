@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.payments.fake import Entry
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
 from domain.shared.money import Currency, Money
@@ -119,11 +120,11 @@ def test_payments_reconcile_reports_and_fixes_a_charge_the_shop_never_recorded(
 
 
 async def _write_books(database: str, entry: Entry) -> None:
-    engine = create_engine(database)
+    connections = Connections(create_engine(database))
     try:
-        await SqlGatewayBooks(engine).write(entry)
+        await SqlGatewayBooks(connections).write(entry)
     finally:
-        await engine.dispose()
+        await connections.dispose()
 
 
 def test_an_operator_reads_one_order_and_marks_it_delivered(

@@ -4,6 +4,7 @@ import pytest
 
 from adapters.memory.unit_of_work import MemoryReader, MemoryStore, MemoryUnitOfWork
 from adapters.payments.fake import GatewayBooks, MemoryGatewayBooks
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
@@ -41,18 +42,19 @@ async def make_uow(backend: str | None, events: EventLog) -> AsyncIterator[MakeU
             )
         )
         return
-    engine, read_engine = create_engine(backend), create_engine(backend, read_only=True)
+    connections = Connections(create_engine(backend))
+    read_connections = Connections(create_engine(backend, read_only=True))
     try:
         yield (
             lambda read_only=False: (
-                SqlReader(read_engine, SQL)
+                SqlReader(read_connections, SQL)
                 if read_only
-                else SqlUnitOfWork(engine, SQL, events.writer())
+                else SqlUnitOfWork(connections, SQL, events.writer())
             )
         )
     finally:
-        await engine.dispose()
-        await read_engine.dispose()
+        await connections.dispose()
+        await read_connections.dispose()
 
 
 @pytest.fixture
@@ -61,8 +63,8 @@ async def books(backend: str | None) -> AsyncIterator[GatewayBooks]:
     if backend is None:
         yield MemoryGatewayBooks()
         return
-    engine = create_engine(backend)
+    connections = Connections(create_engine(backend))
     try:
-        yield SqlGatewayBooks(engine)
+        yield SqlGatewayBooks(connections)
     finally:
-        await engine.dispose()
+        await connections.dispose()

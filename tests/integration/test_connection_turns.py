@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from adapters.sqlalchemy import unit_of_work
+from adapters.sqlalchemy import connections
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlReader
 from domain.shared.errors import ServiceUnavailable
@@ -20,10 +21,9 @@ pytestmark = pytest.mark.parametrize(
 @pytest.fixture
 async def reader(backend: str) -> AsyncIterator[Callable[[], SqlReader]]:
     """Readers sharing one connection, and one turn for it."""
-    engine = create_engine(backend, read_only=True, pool_size=1, max_overflow=0)
-    turns = asyncio.Semaphore(1)
-    yield lambda: SqlReader(engine, SQL, turns)
-    await engine.dispose()
+    one = Connections(create_engine(backend, read_only=True, pool_size=1, max_overflow=0))
+    yield lambda: SqlReader(one, SQL)
+    await one.dispose()
 
 
 async def test_waiting_units_of_work_get_the_connection_in_the_order_they_asked(
@@ -47,7 +47,7 @@ async def test_waiting_units_of_work_get_the_connection_in_the_order_they_asked(
 async def test_a_turn_not_given_within_the_pool_timeout_is_service_unavailable_and_frees_nothing(
     reader: Callable[[], SqlReader], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(unit_of_work, "POOL_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(connections, "POOL_TIMEOUT_SECONDS", 0.05)
     async with reader():
         with pytest.raises(ServiceUnavailable):
             async with reader():

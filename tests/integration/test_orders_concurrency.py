@@ -7,6 +7,7 @@ from itertools import cycle
 
 import pytest
 
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
@@ -37,15 +38,15 @@ CONNECTIONS = 20  # leaves room on a default PostgreSQL (100) for whatever else 
 
 @pytest.fixture
 async def shop(postgres_db: str) -> AsyncIterator[Wired]:
-    engine = create_engine(postgres_db, pool_size=CONNECTIONS, max_overflow=0)
-    reader = create_engine(postgres_db, pool_size=4, read_only=True)
+    connections = Connections(create_engine(postgres_db, pool_size=CONNECTIONS, max_overflow=0))
+    reader = Connections(create_engine(postgres_db, pool_size=4, read_only=True))
 
     def make_uow(read_only: bool = False) -> SqlReader:
-        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EVENTS)
+        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(connections, SQL, EVENTS)
 
     # These races are about locks: a customer may hold any number of orders unpaid here.
-    yield Wired(make_uow, SqlGatewayBooks(engine), max_pending=100)
-    await engine.dispose()
+    yield Wired(make_uow, SqlGatewayBooks(connections), max_pending=100)
+    await connections.dispose()
     await reader.dispose()
 
 
@@ -150,11 +151,11 @@ async def test_concurrent_sweeps_expire_each_order_once(shop: Wired) -> None:
 
 
 async def test_one_customer_placing_ten_orders_at_once_holds_three(postgres_db: str) -> None:
-    engine = create_engine(postgres_db, pool_size=10, max_overflow=0)
-    reader = create_engine(postgres_db, pool_size=2, read_only=True)
+    connections = Connections(create_engine(postgres_db, pool_size=10, max_overflow=0))
+    reader = Connections(create_engine(postgres_db, pool_size=2, read_only=True))
 
     def make_uow(read_only: bool = False) -> SqlReader:
-        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EVENTS)
+        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(connections, SQL, EVENTS)
 
     try:
         shop = Wired(make_uow)
@@ -167,5 +168,5 @@ async def test_one_customer_placing_ten_orders_at_once_holds_three(postgres_db: 
         assert all(isinstance(r, Order | TooManyPendingOrders) for r in results), results
         assert sum([await shop.stock(mug) for mug in mugs]) == 97
     finally:
-        await engine.dispose()
+        await connections.dispose()
         await reader.dispose()

@@ -147,7 +147,7 @@ def statements(make_uow: MakeUow, backend: str | None) -> Iterator[list[str]]:
     seen: list[str] = []
     if backend is None:
         pytest.skip("the in-memory adapter runs no statements")
-    engine: AsyncEngine = make_uow(read_only=True)._engine
+    engine: AsyncEngine = make_uow(read_only=True)._connections.engine
     listen = engine.sync_engine
     if engine.dialect.name == "sqlite":
         record = lambda *args: seen.append(args[2])  # noqa: E731

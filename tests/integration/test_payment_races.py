@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.payments.fake import FakePaymentGateway
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.gateway_books import SqlGatewayBooks
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
@@ -50,14 +51,14 @@ def database(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def shop(database: str) -> AsyncIterator[Wired]:
-    engine = create_engine(database, pool_size=10, max_overflow=0)
-    reader = create_engine(database, pool_size=4, read_only=True)
+    connections = Connections(create_engine(database, pool_size=10, max_overflow=0))
+    reader = Connections(create_engine(database, pool_size=4, read_only=True))
 
     def make_uow(read_only: bool = False) -> SqlReader:
-        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(engine, SQL, EVENTS)
+        return SqlReader(reader, SQL) if read_only else SqlUnitOfWork(connections, SQL, EVENTS)
 
-    yield Wired(make_uow, SqlGatewayBooks(engine), SlowGateway)
-    await engine.dispose()
+    yield Wired(make_uow, SqlGatewayBooks(connections), SlowGateway)
+    await connections.dispose()
     await reader.dispose()
 
 

@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.security.tokens import JwtTokenService
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from adapters.system import Uuid7Generator
@@ -30,18 +30,18 @@ RACERS = 8
 
 
 @pytest.fixture
-async def engine(postgres_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(postgres_db, pool_size=RACERS)
-    yield engine
-    await engine.dispose()
+async def connections(postgres_db: str) -> AsyncIterator[Connections]:
+    connections = Connections(create_engine(postgres_db, pool_size=RACERS))
+    yield connections
+    await connections.dispose()
 
 
-def _accounts(engine: AsyncEngine, clock: FakeClock) -> Accounts:
+def _accounts(connections: Connections, clock: FakeClock) -> Accounts:
     """The accounts use cases' ports on PostgreSQL, as the container builds them: one
     unit of work per call."""
     return Accounts(
-        uow=lambda: SqlUnitOfWork(engine, SQL, EVENTS),
-        read_uow=lambda: SqlUnitOfWork(engine, SQL, EVENTS),
+        uow=lambda: SqlUnitOfWork(connections, SQL, EVENTS),
+        read_uow=lambda: SqlUnitOfWork(connections, SQL, EVENTS),
         ids=Uuid7Generator(),
         clock=clock,
         hasher=FakeHasher(),
@@ -58,26 +58,28 @@ def _accounts(engine: AsyncEngine, clock: FakeClock) -> Accounts:
     )
 
 
-async def test_concurrent_demotions_never_remove_every_admin(engine: AsyncEngine) -> None:
+async def test_concurrent_demotions_never_remove_every_admin(connections: Connections) -> None:
     admins = [UserFactory(admin=True) for _ in range(RACERS)]
-    async with SqlUnitOfWork(engine, SQL, EVENTS) as uow:
+    async with SqlUnitOfWork(connections, SQL, EVENTS) as uow:
         for admin in admins:
             await uow.users.add(admin)
         await uow.commit()
 
-    demote, operator = UpdateUserHandler(_accounts(engine, FakeClock())), Actor.operator()
+    demote, operator = UpdateUserHandler(_accounts(connections, FakeClock())), Actor.operator()
     results = await asyncio.gather(
         *(demote(UpdateUser(operator, a.id, role=Role.CUSTOMER)) for a in admins),
         return_exceptions=True,
     )
 
     assert [type(r) for r in results if isinstance(r, BaseException)] == [LastAdmin]
-    async with SqlUnitOfWork(engine, SQL, EVENTS) as uow:
+    async with SqlUnitOfWork(connections, SQL, EVENTS) as uow:
         assert await uow.users.count_active_admins() == 1
 
 
-async def test_one_refresh_token_used_twice_at_once_rotates_only_once(engine: AsyncEngine) -> None:
-    accounts, user = _accounts(engine, FakeClock()), UserFactory()
+async def test_one_refresh_token_used_twice_at_once_rotates_only_once(
+    connections: Connections,
+) -> None:
+    accounts, user = _accounts(connections, FakeClock()), UserFactory()
     async with accounts.uow() as uow:
         await uow.users.add(user)
         pair = await issue_session(accounts, uow, user)

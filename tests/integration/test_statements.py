@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy import statements
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlReader, SqlUnitOfWork
 from application.catalog.commands import ProductSort
@@ -46,12 +47,12 @@ def _queries(n: int) -> tuple[ProductQuery, OrderQuery, UserQuery]:
 
 
 async def test_each_statement_is_compiled_once_whatever_its_values(postgres_db: str) -> None:
-    engine = create_engine(postgres_db, read_only=True)
+    connections = Connections(create_engine(postgres_db, read_only=True))
     try:
 
         async def read(n: int) -> None:
             products, orders, users = _queries(n)
-            async with SqlReader(engine, SQL) as uow:
+            async with SqlReader(connections, SQL) as uow:
                 await uow.products.list(products)  # type: ignore[attr-defined]
                 await uow.orders.list(orders)  # type: ignore[attr-defined]
                 await uow.users.list(users)  # type: ignore[attr-defined]
@@ -62,7 +63,7 @@ async def test_each_statement_is_compiled_once_whatever_its_values(postgres_db: 
             await read(n)
         assert statements._compiled.cache_info().currsize == compiled
     finally:
-        await engine.dispose()
+        await connections.dispose()
 
 
 def test_the_cache_of_compiled_statements_is_bounded() -> None:
@@ -71,20 +72,17 @@ def test_the_cache_of_compiled_statements_is_bounded() -> None:
 
 @asynccontextmanager
 async def sent(engine: AsyncEngine) -> AsyncIterator[list[str]]:
-    """What the driver sends on ``engine``'s connections meanwhile."""
+    """What the driver sends on the connections ``engine`` lends meanwhile."""
     seen: list[str] = []
-    drivers: list[Any] = []
 
     def watch(dbapi_connection: Any, *_: Any) -> None:
-        driver = dbapi_connection.driver_connection
-        if driver not in drivers:
-            drivers.append(driver)
-            driver.add_query_logger(lambda query: seen.append(query.query.split()[0]))
+        dbapi_connection.driver_connection.add_query_logger(
+            lambda query: seen.append(query.query.split()[0])
+        )
 
     event.listen(engine.sync_engine, "checkout", watch)
     try:
         yield seen
-        await asyncio.sleep(0)  # the driver tells its loggers soon after, not at once
     finally:
         event.remove(engine.sync_engine, "checkout", watch)
 
@@ -92,28 +90,25 @@ async def sent(engine: AsyncEngine) -> AsyncIterator[list[str]]:
 async def test_a_write_begins_at_its_first_statement_and_ends_at_its_commit(
     postgres_db: str,
 ) -> None:
-    engine = create_engine(postgres_db)
+    # One connection, kept between the units of work: watched from its first checkout.
+    connections = Connections(create_engine(postgres_db, pool_size=1, max_overflow=0))
     try:
-        async with (
-            sent(engine) as statements,
-            SqlUnitOfWork(engine, SQL, EVENTS) as uow,
-        ):
-            assert uow
-        assert statements == []  # nothing to do: not even a BEGIN
-        async with (
-            sent(engine) as statements,
-            SqlUnitOfWork(engine, SQL, EVENTS) as uow,
-        ):
-            await uow.users.add(UserFactory())  # type: ignore[attr-defined]
-            await uow.commit()
-        assert statements == ["BEGIN", "INSERT", "COMMIT"]  # no empty transaction after
-        async with (
-            sent(engine) as statements,
-            SqlUnitOfWork(engine, SQL, EVENTS) as uow,
-        ):
-            await uow.users.add(UserFactory())  # type: ignore[attr-defined]
-            await uow.commit()
-            await uow.users.add(UserFactory())  # type: ignore[attr-defined]
+        async with sent(connections.engine) as statements:
+            async with SqlUnitOfWork(connections, SQL, EVENTS) as uow:
+                assert uow
+            await asyncio.sleep(0)  # the driver tells its loggers soon after, not at once
+            assert statements == []  # nothing to do: not even a BEGIN
+            async with SqlUnitOfWork(connections, SQL, EVENTS) as uow:
+                await uow.users.add(UserFactory())  # type: ignore[attr-defined]
+                await uow.commit()
+            await asyncio.sleep(0)
+            assert statements == ["BEGIN", "INSERT", "COMMIT"]  # no empty transaction after
+            statements.clear()
+            async with SqlUnitOfWork(connections, SQL, EVENTS) as uow:
+                await uow.users.add(UserFactory())  # type: ignore[attr-defined]
+                await uow.commit()
+                await uow.users.add(UserFactory())  # type: ignore[attr-defined]
+            await asyncio.sleep(0)
         assert statements == ["BEGIN", "INSERT", "COMMIT", "BEGIN", "INSERT", "ROLLBACK"]
     finally:
-        await engine.dispose()
+        await connections.dispose()

@@ -1,18 +1,16 @@
 """Engines for SQLite (embedded default) and PostgreSQL (production).
 
 Each process has two: one for units of work that write, and a read-only one whose
-connections the database itself keeps from writing. SQLAlchemy pools the connections;
-``Statements`` runs what is sent on them.
+connections the database itself keeps from writing. SQLAlchemy pools the connections,
+``Connections`` lends them, ``Statements`` runs what is sent on them.
 """
 
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-from adapters.sqlalchemy.statements import Statements
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 # A database that does not answer is reported in seconds, not after the driver's minute.
@@ -66,15 +64,3 @@ def _tune_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql(begin)
-
-
-_ONE = select(1)
-
-
-async def ping(engine: AsyncEngine) -> None:
-    """One round trip to the database; raises if it does not answer."""
-    statements = await Statements.checkout(engine, transactional=False)
-    try:
-        await statements.rows(_ONE)
-    finally:
-        await statements.give_back()

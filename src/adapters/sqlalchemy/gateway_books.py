@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Column, String, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.payments.fake import Entry
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.metadata import metadata
 from adapters.sqlalchemy.statements import Statements
 from adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
@@ -94,8 +94,8 @@ _NO_EVENTS = OutboxWriter(_no_events, Uuid7Generator(), SystemClock())
 
 
 class SqlGatewayBooks:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
 
     async def write(self, entry: Entry) -> Entry:
         async with self._books() as books:
@@ -118,7 +118,7 @@ class SqlGatewayBooks:
         """A transaction of the books' own; the gateway unreachable, as its port says,
         when its books are."""
         try:
-            async with SqlUnitOfWork(self._engine, {"entries": _Entries}, _NO_EVENTS) as uow:
+            async with SqlUnitOfWork(self._connections, {"entries": _Entries}, _NO_EVENTS) as uow:
                 yield uow
         except ServiceUnavailable as error:
             raise ServiceUnavailable("The payment gateway does not answer") from error

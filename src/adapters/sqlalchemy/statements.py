@@ -6,10 +6,9 @@ parameters. A unit of work's ``Statements`` runs them on its pooled connection, 
 per database:
 
 - PostgreSQL: straight on the asyncpg connection under it, each statement compiled once
-  and prepared by the driver, on a connection taken from the pool without SQLAlchemy's
-  ``Connection`` around it. SQLAlchemy's own work for an execution (cache lookup,
-  execution context, result wrapping) costs about 100 µs, more than the driver's whole
-  round trip;
+  and prepared by the driver, without SQLAlchemy's ``Connection`` around it.
+  SQLAlchemy's own work for an execution (cache lookup, execution context, result
+  wrapping) costs about 100 µs, more than the driver's whole round trip;
 - SQLite: through SQLAlchemy, whose types fill in what its driver lacks (time zones).
 
 ``Statements`` also holds its unit of work's transaction, which only the unit of work
@@ -25,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Self
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import (
@@ -109,13 +108,13 @@ def _as_integrity_error(compiled: _Compiled) -> Iterator[None]:
 
 class Statements(ABC):
     """Runs statements on one pooled connection, in its unit of work's transaction:
-    one subclass per database. ``transactional`` says whether they run in a transaction
-    (a writing unit of work's) or each on its own (a read-only one's, on PostgreSQL)."""
+    one subclass per database. ``start`` says whether they run in a transaction (a
+    writing unit of work's) or each on its own (a read-only one's, on PostgreSQL)."""
 
     dialect: str
 
     @staticmethod
-    async def checkout(engine: AsyncEngine, *, transactional: bool) -> "Statements":
+    async def checkout(engine: AsyncEngine) -> "Statements":
         """Statements on a connection from ``engine``'s pool."""
         if engine.dialect.name != "postgresql":
             return _OnSqlite(await engine.connect())
@@ -124,7 +123,17 @@ class Statements(ABC):
         except engine.dialect.loaded_dbapi.Error as error:
             # Raised as SQLAlchemy raises a failed connect for its own ``Connection``.
             raise OperationalError(None, None, error) from error
-        return _OnPostgres(engine.dialect, pooled, transactional)
+        return _OnPostgres(engine.dialect, pooled)
+
+    def start(self, *, transactional: bool) -> Self:
+        """Ready for a unit of work, whose statements run in one transaction or each on
+        its own."""
+        return self
+
+    @property
+    def closed(self) -> bool:
+        """The server closed the connection since it was last used."""
+        return False
 
     @abstractmethod
     async def rows(
@@ -156,7 +165,8 @@ class Statements(ABC):
 
     @abstractmethod
     async def give_back(self) -> None:
-        """Rolls back what was not committed and returns the connection to its pool."""
+        """Rolls back what was not committed and returns the connection to the engine's
+        pool."""
 
     @abstractmethod
     async def discard(self) -> None:
@@ -171,13 +181,20 @@ class _OnPostgres(Statements):
 
     dialect = "postgresql"
 
-    def __init__(
-        self, dialect: Dialect, pooled: PoolProxiedConnection, transactional: bool
-    ) -> None:
+    def __init__(self, dialect: Dialect, pooled: PoolProxiedConnection) -> None:
         self._pooled = pooled
         self._driver: Any = pooled.driver_connection
         self._dialect = dialect
+        self._transactional, self._open = False, False
+
+    def start(self, *, transactional: bool) -> Self:
         self._transactional, self._open = transactional, False
+        return self
+
+    @property
+    def closed(self) -> bool:
+        # The driver noticed the socket close: no round trip.
+        return bool(self._driver.is_closed())
 
     async def rows(
         self, statement: Executable, parameters: Row | None = None

@@ -1,17 +1,11 @@
-"""Units of work on SQLAlchemy's pools: a connection each, its statements run by
+"""Units of work on a database's connections: one each, its statements run by
 ``Statements``, and the repositories each bounded context registers."""
 
-import asyncio
 from types import TracebackType
 from typing import Self
 
-import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from adapters.sqlalchemy import outbox
-from adapters.sqlalchemy.engine import POOL_TIMEOUT_SECONDS
+from adapters.sqlalchemy.connections import Connections, database_unreachable
 from adapters.sqlalchemy.statements import Repositories, Statements
 from application.shared.outbox import OutboxWriter
 from application.shared.ports import WriteRefused
@@ -20,24 +14,6 @@ from domain.shared.errors import ServiceUnavailable
 
 _PG_READ_ONLY_TRANSACTION = "25006"
 _SQLITE_READONLY = 8
-
-# What the driver raises when the connection is lost, the server shuts down, or the
-# connection was left mid-statement ("cannot switch to state 12; another operation is
-# in progress", after a connection was terminated under load).
-_DRIVER_CONNECTION_LOST = (
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.InternalClientError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-)
-
-
-def database_unreachable(error: BaseException) -> bool:
-    """The database is down, gone, or not answering in time: not the request's fault."""
-    lost = (OSError, TimeoutError, PoolTimeout, OperationalError, InterfaceError)
-    if isinstance(error, lost + _DRIVER_CONNECTION_LOST):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def _write_refused(error: BaseException) -> bool:
@@ -51,61 +27,23 @@ def _write_refused(error: BaseException) -> bool:
 
 
 class SqlReader:
-    """A read-only unit of work: one pooled connection of the read-only engine, whose
-    writes the database refuses (WriteRefused), and the repositories ``repositories``
-    names, built on it. A database that does not answer is ServiceUnavailable, whichever
-    statement finds it out, and the connection that found it out is not pooled again.
-
-    ``turns``, as large as the engine's pool, hands its connections out first come,
-    first served. SQLAlchemy's async pool wakes a waiter when a connection comes back
-    but lets whoever asks before that waiter runs take it, so under load some requests
-    lose their turn again and again (at 64 clients on 20 connections, the slowest 1% of
-    checkouts took three times the median). ``asyncio.Semaphore`` lets nobody past its
-    waiters."""
+    """A read-only unit of work: one connection of the read-only engine, whose writes
+    the database refuses (WriteRefused), lent by ``connections`` in turn, and the
+    repositories ``repositories`` names, built on it. A database that does not answer is
+    ServiceUnavailable, whichever statement finds it out, and the connection that found
+    it out is not lent again."""
 
     _transactional = False
 
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        repositories: Repositories,
-        turns: asyncio.Semaphore | None = None,
-    ) -> None:
-        self._engine, self._repositories, self._turns = engine, repositories, turns
+    def __init__(self, connections: Connections, repositories: Repositories) -> None:
+        self._connections, self._repositories = connections, repositories
         self._statements: Statements | None = None
         self._seen: list[Aggregate] = []
 
     async def __aenter__(self) -> Self:
         if self._statements is not None:
             raise RuntimeError("this unit of work is in use; one transaction at a time")
-        await self._wait_turn()
-        try:
-            return await self._enter()
-        except BaseException:
-            self._end_turn()
-            raise
-
-    async def _wait_turn(self) -> None:
-        if self._turns is None:
-            return
-        if not self._turns.locked():  # a turn is free: no timer to set
-            await self._turns.acquire()
-            return
-        try:
-            async with asyncio.timeout(POOL_TIMEOUT_SECONDS):
-                await self._turns.acquire()
-        except TimeoutError as error:
-            raise ServiceUnavailable("The database does not answer") from error
-
-    def _end_turn(self) -> None:
-        if self._turns is not None:
-            self._turns.release()
-
-    async def _enter(self) -> Self:
-        try:
-            statements = await Statements.checkout(self._engine, transactional=self._transactional)
-        except (DBAPIError, OSError, TimeoutError, PoolTimeout) as error:
-            raise ServiceUnavailable("The database does not answer") from error
+        statements = await self._connections.lend(transactional=self._transactional)
         self._statements, self._seen = statements, []
         for name, repository in self._repositories.items():
             setattr(self, name, repository(statements, self._seen.append))
@@ -120,10 +58,7 @@ class SqlReader:
         statements, self._statements = self._statements, None
         if statements is None:
             raise RuntimeError("__aexit__ without __aenter__")
-        try:
-            await _give_back(statements, exc)
-        finally:
-            self._end_turn()
+        await self._connections.take_back(statements, exc)
         if exc is None:
             return
         if _write_refused(exc):
@@ -141,13 +76,9 @@ class SqlUnitOfWork(SqlReader):
     _transactional = True
 
     def __init__(
-        self,
-        engine: AsyncEngine,
-        repositories: Repositories,
-        events: OutboxWriter,
-        turns: asyncio.Semaphore | None = None,
+        self, connections: Connections, repositories: Repositories, events: OutboxWriter
     ) -> None:
-        super().__init__(engine, repositories, turns)
+        super().__init__(connections, repositories)
         self._events = events
 
     async def commit(self) -> None:
@@ -156,25 +87,3 @@ class SqlUnitOfWork(SqlReader):
         if events := self._events.take(self._seen):
             await outbox.append(self._statements, events)
         await self._statements.commit()
-
-
-async def _give_back(statements: Statements, error: BaseException | None) -> None:
-    """Rolls back what was not committed and gives the connection back to the pool,
-    unless the block ended in a way that leaves the connection in doubt: lost, cancelled
-    half-way through a statement, or failing to roll back. Such a connection is
-    discarded, never handed out again."""
-    if error is not None and not _connection_sound(error):
-        await statements.discard()
-        return
-    try:
-        await statements.give_back()
-    except BaseException:
-        await statements.discard()
-        if error is None:
-            raise
-
-
-def _connection_sound(error: BaseException) -> bool:
-    """The error left the connection as good as before: the database refused a
-    statement, or the use case gave up on its own."""
-    return isinstance(error, Exception) and not database_unreachable(error)

@@ -21,8 +21,8 @@ from domain.shared.money import Currency
 
 class CatalogContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
-    uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
-    read_uow = providers.Factory(SqlReader, core.read_engine, REPOSITORIES, core.read_turns)
+    uow = providers.Factory(SqlUnitOfWork, core.connections, REPOSITORIES, core.events)
+    read_uow = providers.Factory(SqlReader, core.read_connections, REPOSITORIES)
 
     ports = providers.Singleton(
         Catalog,

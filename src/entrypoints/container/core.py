@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from dependency_injector import containers, providers
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sqlalchemy.connections import Connections
 from adapters.sqlalchemy.engine import create_engine
 from adapters.system import SystemClock, Uuid7Generator
 from adapters.throttle.memory import MemoryRateLimiter
@@ -30,15 +31,19 @@ if TYPE_CHECKING:
 REDIS_TIMEOUT_SECONDS = 2
 
 
-def database_engine(
-    settings: Settings, closing: AsyncExitStack, *, read_only: bool = False
-) -> AsyncEngine:
-    built = create_engine(
+def database_engine(settings: Settings, *, read_only: bool = False) -> AsyncEngine:
+    return create_engine(
         settings.database_url,
         read_only=read_only,
         pool_size=settings.database_pool_size,
         max_overflow=0,
     )
+
+
+def database_connections(
+    engine: AsyncEngine, turns: MeteredTurns, closing: AsyncExitStack
+) -> Connections:
+    built = Connections(engine, turns)
     closing.push_async_callback(built.dispose)
     return built
 
@@ -74,8 +79,8 @@ class Core(containers.DeclarativeContainer):
     ids = providers.Singleton(Uuid7Generator)
     closing: providers.Singleton[AsyncExitStack[bool | None]] = providers.Singleton(AsyncExitStack)
     # Nothing connects until a unit of work asks.
-    engine = providers.Singleton(database_engine, settings, closing)
-    read_engine = providers.Singleton(database_engine, settings, closing, read_only=True)
+    engine = providers.Singleton(database_engine, settings)
+    read_engine = providers.Singleton(database_engine, settings, read_only=True)
     redis = providers.Singleton(redis_client, settings, closing)
     limiter = providers.Singleton(rate_limiter, settings=settings, clock=clock, redis=redis)
     events = providers.Singleton(
@@ -84,7 +89,17 @@ class Core(containers.DeclarativeContainer):
         ids=ids,
         clock=clock,
     )
-    # Each pool's connections, first come first served (see SqlReader), counted.
-    turns = providers.Singleton(MeteredTurns, settings.provided.database_pool_size, "write")
-    read_turns = providers.Singleton(MeteredTurns, settings.provided.database_pool_size, "read")
+    # Each pool's connections, lent first come first served (see Connections), counted.
+    connections = providers.Singleton(
+        database_connections,
+        engine,
+        providers.Singleton(MeteredTurns, settings.provided.database_pool_size, "write"),
+        closing,
+    )
+    read_connections = providers.Singleton(
+        database_connections,
+        read_engine,
+        providers.Singleton(MeteredTurns, settings.provided.database_pool_size, "read"),
+        closing,
+    )
     cursors = providers.Singleton(CursorCodec, signing_key=settings.provided.signing_key)

@@ -76,8 +76,8 @@ def webhook_client(
 class NotificationsContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     settings = core.settings
-    uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
-    read_uow = providers.Factory(SqlReader, core.read_engine, REPOSITORIES, core.read_turns)
+    uow = providers.Factory(SqlUnitOfWork, core.connections, REPOSITORIES, core.events)
+    read_uow = providers.Factory(SqlReader, core.read_connections, REPOSITORIES)
 
     production = providers.Callable(lambda settings: settings.env == "production", settings)
     mailer = providers.Singleton(mailer, settings)

@@ -30,13 +30,13 @@ class OrdersContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     settings = core.settings
     # An order takes and gives back stock: its units of work hold the catalog's too.
-    uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
-    read_uow = providers.Factory(SqlReader, core.read_engine, REPOSITORIES, core.read_turns)
+    uow = providers.Factory(SqlUnitOfWork, core.connections, REPOSITORIES, core.events)
+    read_uow = providers.Factory(SqlReader, core.read_connections, REPOSITORIES)
 
     # The one gateway there is today (EMPORIUM_PAYMENT_GATEWAY=fake); a real provider's
     # adapter plugs in here.
     gateway = providers.Singleton(
-        FakePaymentGateway, books=providers.Singleton(SqlGatewayBooks, core.engine)
+        FakePaymentGateway, books=providers.Singleton(SqlGatewayBooks, core.connections)
     )
     idempotency = providers.Singleton(
         Idempotency,

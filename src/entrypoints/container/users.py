@@ -58,8 +58,8 @@ def login_throttle(settings: Settings, clock: Clock, redis: "Redis | None") -> L
 class UsersContainer(containers.DeclarativeContainer):
     core = providers.DependenciesContainer()
     settings = core.settings
-    uow = providers.Factory(SqlUnitOfWork, core.engine, REPOSITORIES, core.events, core.turns)
-    read_uow = providers.Factory(SqlReader, core.read_engine, REPOSITORIES, core.read_turns)
+    uow = providers.Factory(SqlUnitOfWork, core.connections, REPOSITORIES, core.events)
+    read_uow = providers.Factory(SqlReader, core.read_connections, REPOSITORIES)
 
     hasher = providers.Singleton(Argon2PasswordHasher)
     tokens = providers.Singleton(

@@ -5,9 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sqlalchemy.engine import ping
+from adapters.sqlalchemy.connections import Connections
 from application.notifications.ports import Broker
 from entrypoints.api.dependencies import use
 from entrypoints.api.problems import problem
@@ -35,12 +34,12 @@ async def _check(probe: Callable[[], Awaitable[Any]]) -> str:
 )
 async def ready(
     request: Request,
-    engine: Annotated[AsyncEngine, use(lambda c: c.core.read_engine)],
+    database: Annotated[Connections, use(lambda c: c.core.read_connections)],
     redis: Annotated[Redis | None, use(lambda c: c.core.redis)],
     broker: Annotated[Broker | None, use(lambda c: c.notifications.broker)],
     settings: Annotated[Settings, use(lambda c: c.core.settings)],
 ) -> JSONResponse:
-    probes: dict[str, Callable[[], Awaitable[Any]]] = {"database": lambda: ping(engine)}
+    probes: dict[str, Callable[[], Awaitable[Any]]] = {"database": database.ping}
     if redis is not None:
         probes["redis"] = redis.ping
     if broker is not None:
