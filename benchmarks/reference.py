@@ -18,9 +18,10 @@ Emporium endpoints it is measured against, on the same database.
   JSON and Location. (Emporium's in-process worker is off, as it is in production when
   `emporium worker` processes relay the outbox: neither server relays.)
 
-It gets every advantage Emporium has: as many connections (one pool as large as
-Emporium's two), handed out first come, first served, with no reset query on release
-(asyncpg's default reset is a round trip per request; its transactions end themselves);
+It gets every advantage Emporium has: as many connections (as many as Emporium's two
+pools together), opened at start, lent first come, first served from a list and kept
+between requests, as Emporium's ``Connections`` keeps them (no pool's bookkeeping, and
+no reset query: its transactions end themselves);
 the same garbage-collector tuning; uvicorn with the same flags (no proxy headers).
 And it does what Emporium does on every request that a client can see: a request id
 on every answer, a ``Link`` to the next page, the catalog reads counted per client
@@ -214,10 +215,14 @@ def _position(cursor: str) -> tuple[datetime, UUID] | None:
 
 @asynccontextmanager
 async def _connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection, first come, first served (asyncpg's pool, like SQLAlchemy's,
-    lets a newcomer take a connection a woken waiter was due)."""
-    async with request.app.state.turns, request.app.state.pool.acquire() as conn:
-        yield conn
+    """A kept connection, first come, first served."""
+    kept: list[asyncpg.Connection] = request.app.state.kept
+    async with request.app.state.turns:
+        conn = kept.pop()
+        try:
+            yield conn
+        finally:
+            kept.append(conn)
 
 
 async def product(request: Request) -> Response:
@@ -471,20 +476,15 @@ async def place_order(request: Request) -> Response:
     return _json(document, 201, {"Location": f"/api/v1/orders/{order_id}"})
 
 
-async def _keep(_: asyncpg.Connection) -> None:
-    """Nothing to reset: every transaction here ends itself, nothing else is set."""
-
-
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    app.state.pool = await asyncpg.create_pool(
-        DATABASE, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=_keep
-    )
+    app.state.kept = [await asyncpg.connect(DATABASE) for _ in range(POOL_SIZE)]
     app.state.turns = asyncio.Semaphore(POOL_SIZE)
     app.state.limiter = MemoryRateLimiter(SystemClock())
     tune_collector()
     yield
-    await app.state.pool.close()
+    for conn in app.state.kept:
+        await conn.close()
 
 
 app = Starlette(

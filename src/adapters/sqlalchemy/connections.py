@@ -43,7 +43,8 @@ class Connections:
     take it, so under load some requests lost their turn again and again (at 64 clients
     on 20 connections, the slowest 1% of checkouts took three times the median).
     ``asyncio.Semaphore`` lets nobody past its waiters. A turn not given within the
-    pool's timeout is ServiceUnavailable.
+    pool's timeout is ServiceUnavailable. There are never more turns than the pool has
+    connections: a turn beyond them would wait on the pool while connections sat here.
 
     Kept: a connection given back waits here for the next unit of work instead of going
     back through SQLAlchemy's pool, whose checkout and return take two greenlet switches
