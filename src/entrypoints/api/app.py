@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp
@@ -30,26 +29,27 @@ from entrypoints.api.routers import (
     users,
     webhooks,
 )
+from entrypoints.api.routes import operation_id
 from entrypoints.container import Container, running
 from entrypoints.upkeep import running_upkeep
 from entrypoints.worker import running_worker
 
 logger = logging.getLogger("emporium.api")
 
-API_PREFIX = "/api/v1"
 MAX_BODY_BYTES = 1024 * 1024
-# In the order their routes are tried (after the fast catalog read), with their prefixes.
-ROUTERS: tuple[tuple[APIRouter, str], ...] = (
-    (health.router, ""),
-    (products.router, API_PREFIX),
-    (users.router, API_PREFIX),
-    (orders.router, API_PREFIX),
-    (products.admin_router, API_PREFIX),
-    (auth.router, API_PREFIX),
-    (users.admin_router, API_PREFIX),
-    (webhooks.admin_router, API_PREFIX),
-    (metrics.router, ""),
-    (docs.router, ""),
+# Their routes are tried in this order (after the fast catalog read): the hottest reads
+# (the catalog, the signed-in user) and the readiness probe first.
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    products.router,
+    users.router,
+    orders.router,
+    products.admin_router,
+    auth.router,
+    users.admin_router,
+    webhooks.admin_router,
+    metrics.router,
+    docs.router,
 )
 # The docs pages' sections, in this order.
 TAGS = [
@@ -110,19 +110,17 @@ def create_app(container: Container) -> FastAPI:
         redoc_url=None,
         openapi_tags=TAGS,
         servers=[{"url": "/", "description": "this server"}],
-        # Operation ids a person would write: place_order, not place_order_api_v1_orders_post.
-        generate_unique_id_function=lambda route: route.name,
+        generate_unique_id_function=operation_id,  # the webhooks' (the routers set theirs)
         # FastAPI's OpenTelemetry bridge asks on every request whether a provider is
         # configured; none is, so it is off and asks nothing.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
     app.state.limits = Limits(container.core.limiter(), container.core.settings())
-    # Routes are matched in this order, each tried in turn: the hottest reads (the
-    # catalog, the signed-in user) and the readiness probe first (see ROUTERS).
-    app.router.routes.append(products.AnonymousProductRead(API_PREFIX))
-    for router, prefix in ROUTERS:
-        app.include_router(router, prefix=prefix)
+    # The routers' routes themselves, not the routers (see entrypoints.api.routes).
+    app.router.routes.append(products.AnonymousProductRead())
+    for router in ROUTERS:
+        app.router.routes.extend(router.routes)
     docs.mount_assets(app)
     webhooks.declare_deliveries(app.webhooks)
     install_problem_handlers(app)
@@ -187,10 +185,4 @@ def _route_templates(app: FastAPI) -> dict[Callable[..., Any], str]:
     """Each endpoint's path template, for the metrics' and the access log's labels: a
     request is counted by the endpoint it reached (the fast catalog read has its declared
     route's template)."""
-    routes = [(route, "") for route in app.routes]
-    routes += [(route, prefix) for router, prefix in ROUTERS for route in router.routes]
-    return {
-        route.endpoint: prefix + route.path_format
-        for route, prefix in routes
-        if isinstance(route, Route | APIRoute)
-    }
+    return {route.endpoint: route.path_format for route in app.routes if isinstance(route, Route)}

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import Depends, Form, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from adapters.audit import log_security
@@ -14,11 +14,12 @@ from entrypoints.api.dependencies import use
 from entrypoints.api.limits import per_client
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
+from entrypoints.api.routes import API_PREFIX, api_router
 from entrypoints.api.schemas.users import RefreshIn, RegisterIn, TokenOut, UserOut
 from entrypoints.api.security import client_address
 from entrypoints.documents import user_document
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = api_router(f"{API_PREFIX}/auth", tags=["auth"])
 
 
 def _token_out(pair: TokenPair) -> TokenOut:

@@ -2,7 +2,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
@@ -10,9 +10,10 @@ from adapters.sqlalchemy.connections import Connections
 from application.notifications.ports import Broker
 from entrypoints.api.dependencies import use
 from entrypoints.api.problems import problem
+from entrypoints.api.routes import api_router
 from entrypoints.settings import Settings
 
-router = APIRouter(prefix="/health", tags=["operations"])
+router = api_router("/health", tags=["operations"])
 
 READY_TIMEOUT_SECONDS = 2.0
 

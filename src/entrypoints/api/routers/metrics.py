@@ -8,7 +8,7 @@ import ipaddress
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from application.notifications.admin import GetBacklogHandler
 from application.notifications.commands import Backlog, GetBacklog
@@ -16,13 +16,14 @@ from application.shared.actor import Actor
 from application.shared.ports import Clock
 from domain.shared.errors import Forbidden
 from entrypoints.api.dependencies import use
+from entrypoints.api.routes import api_router
 from entrypoints.api.security import client_address
 from entrypoints.metrics import CONTENT_TYPE, exposition
 from entrypoints.settings import Settings
 
 logger = logging.getLogger("emporium.metrics")
 
-router = APIRouter(tags=["operations"])
+router = api_router(tags=["operations"])
 
 BACKLOG_TIMEOUT_SECONDS = 2.0
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Header, Request, status
+from fastapi import Header, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -51,13 +51,14 @@ from entrypoints.api.limits import per_user
 from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import LOCATION, JsonResponse
+from entrypoints.api.routes import API_PREFIX, api_router
 from entrypoints.api.schemas.orders import OrderOut, OrderPageOut, PayIn, PlaceOrderIn, ShipIn
 from entrypoints.api.security import CurrentActor
 from entrypoints.cursors import moment
 from entrypoints.documents import order_document
 from entrypoints.metrics import CHECKOUTS_REFUSED
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = api_router(f"{API_PREFIX}/orders", tags=["orders"])
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(

@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import Header, Query, Request, Response, status
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
@@ -37,6 +37,7 @@ from entrypoints.api.limits import check_client, per_anonymous_client
 from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response, search
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import LOCATION, JsonResponse
+from entrypoints.api.routes import API_PREFIX, api_router
 from entrypoints.api.schemas.catalog import (
     ANY_AMOUNT_PATTERN,
     CreateProductIn,
@@ -52,8 +53,8 @@ from entrypoints.container import Container
 from entrypoints.cursors import integer, moment, text
 from entrypoints.documents import product_document, stock_movement_document
 
-router = APIRouter(prefix="/products", tags=["products"])
-admin_router = APIRouter(prefix="/products", tags=["products"], responses=raises(Forbidden))
+router = api_router(f"{API_PREFIX}/products", tags=["products"])
+admin_router = api_router(f"{API_PREFIX}/products", tags=["products"], responses=raises(Forbidden))
 CatalogCaller = Annotated[Actor, per_anonymous_client("catalog")]
 PriceBound = Annotated[str | None, Query(pattern=ANY_AMOUNT_PATTERN, description="inclusive")]
 
@@ -164,8 +165,8 @@ class AnonymousProductRead(Route):
     route, which validates it, answers it and documents the operation; both answer with
     ``_product_answer``."""
 
-    def __init__(self, prefix: str) -> None:
-        path = f"{prefix}{router.prefix}/{{product_id:uuid}}"
+    def __init__(self) -> None:
+        path = f"{router.prefix}/{{product_id:uuid}}"
         super().__init__(path, self.read, methods=["GET"], include_in_schema=False)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:

@@ -1,7 +1,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 
 from application.users.accounts import ChangePasswordHandler, UpdateProfileHandler
 from application.users.admin import GetUserHandler, ListUsersHandler, UpdateUserHandler
@@ -19,6 +19,7 @@ from entrypoints.api.dependencies import Cursors, use
 from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response, search
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import JsonResponse
+from entrypoints.api.routes import API_PREFIX, api_router
 from entrypoints.api.schemas.users import (
     ChangePasswordIn,
     UpdateMeIn,
@@ -30,9 +31,9 @@ from entrypoints.api.security import CurrentActor, CurrentUser, client_address
 from entrypoints.cursors import moment
 from entrypoints.documents import user_document
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = api_router(f"{API_PREFIX}/users", tags=["users"])
 # Every route of this one is for admins only (the use cases check): documented once.
-admin_router = APIRouter(prefix="/users", tags=["users"], responses=raises(Forbidden))
+admin_router = api_router(f"{API_PREFIX}/users", tags=["users"], responses=raises(Forbidden))
 
 
 @router.get("/me", response_model=UserOut, summary="The signed-in user")

@@ -31,6 +31,7 @@ from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response
 from entrypoints.api.problems import raises
 from entrypoints.api.responses import LOCATION, JsonResponse
+from entrypoints.api.routes import API_PREFIX, api_router
 from entrypoints.api.schemas.webhooks import (
     CreateWebhookIn,
     DeliveryOut,
@@ -47,7 +48,7 @@ from entrypoints.documents import delivery_document, webhook_document
 from entrypoints.events import OUTBOX_TYPES
 
 # Every route is for admins only (the use cases check): documented once.
-admin_router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=raises(Forbidden))
+admin_router = api_router(f"{API_PREFIX}/webhooks", tags=["webhooks"], responses=raises(Forbidden))
 
 
 def _with_secret(endpoint: WebhookEndpoint, code: int = 200, **headers: str) -> JsonResponse:
