@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from entrypoints.api.pagination import CURSOR_MAX_LENGTH
+from entrypoints.api.schemas.common import CURSOR_MAX_LENGTH
 from entrypoints.container import Container
 from entrypoints.cursors import CursorCodec, InvalidCursor, moment
 from entrypoints.settings import Settings

@@ -476,6 +476,21 @@ async def test_bad_list_parameters_are_422(client: httpx.AsyncClient, params: di
     assert_problem(await client.get(PRODUCTS, params=params), 422, "validation_error")
 
 
+async def test_a_bad_query_string_names_each_bad_parameter(client: httpx.AsyncClient) -> None:
+    response = await client.get(PRODUCTS, params={"limit": "many", "sort": "stock", "x": "1"})
+    assert_problem(response, 422, "validation_error")
+    issues = {tuple(issue["loc"]): issue["type"] for issue in response.json()["errors"]}
+    assert issues == {("query", "limit"): "int_parsing", ("query", "sort"): "enum"}
+
+
+async def test_a_parameter_given_twice_counts_once_at_its_last_value(
+    client: httpx.AsyncClient, admin: dict
+) -> None:
+    await _catalog(client, admin)
+    response = await client.get(f"{PRODUCTS}?limit=100&limit=1")
+    assert response.status_code == 200 and len(response.json()["items"]) == 1
+
+
 async def test_a_cursor_works_only_for_the_sort_it_came_from(
     client: httpx.AsyncClient, admin: dict
 ) -> None:

@@ -18,9 +18,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
 from domain.shared.money import Currency
+from entrypoints.api import query
 from entrypoints.api.schemas.catalog import ANY_AMOUNT_PATTERN, amount_pattern
 from entrypoints.api.schemas.common import Problem
 from entrypoints.api.security import SIGN_IN_OPTIONAL
@@ -159,6 +161,16 @@ def install_openapi(
             )
             schema["paths"] = extra_paths | schema["paths"]
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            for route in app.routes:
+                if isinstance(route, APIRoute):
+                    found, referred = query.parameters(route.dependant)
+                    for method in route.methods if found else ():
+                        operation = schema["paths"][route.path_format][method.lower()]
+                        operation.setdefault("parameters", []).extend(found)
+                        operation["responses"].setdefault(
+                            "422", {"description": "Validation Error"}
+                        )
+                    schemas |= referred
             for name in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(name, None)
             schemas |= _problem_schemas(codes)

@@ -1,23 +1,11 @@
-"""What every list of the API shares: its ``limit`` and ``cursor`` parameters (the
-cursors themselves are entrypoints.cursors'), and its page answered with a ``Link`` to
-the next."""
+"""What every list of the API answers: its page, with a ``Link`` to the next (its query
+string is schemas.common's ``PageIn``; the cursors themselves are entrypoints.cursors')."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Query, Request
+from fastapi import Request
 
 from entrypoints.api.responses import JsonResponse
-
-# The parameters every list takes.
-CURSOR_MAX_LENGTH = 4096  # room for a sort key of 200 letters, each up to 4 bytes
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)]
-
-
-def search(description: str) -> Any:
-    """A list's ``q``: up to 200 characters, none of them control characters."""
-    return Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description=description)
-
 
 # What a list's 200 declares besides its body: the next page as a link (RFC 8288).
 NEXT_LINK: dict[int | str, dict[str, Any]] = {

@@ -37,7 +37,6 @@ from domain.orders import (
     IdempotencyKeyReused,
     InvalidTransition,
     Order,
-    OrderStatus,
     OutOfStock,
     PaymentDeclined,
     PaymentInProgress,
@@ -48,11 +47,19 @@ from domain.shared.errors import Forbidden, NotFound, RateLimited, ServiceUnavai
 from domain.shared.money import CurrencyMismatch
 from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.limits import per_user
-from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response
+from entrypoints.api.pagination import NEXT_LINK, page_response
 from entrypoints.api.problems import raises
+from entrypoints.api.query import query_string
 from entrypoints.api.responses import LOCATION, JsonResponse
 from entrypoints.api.routes import API_PREFIX, api_router
-from entrypoints.api.schemas.orders import OrderOut, OrderPageOut, PayIn, PlaceOrderIn, ShipIn
+from entrypoints.api.schemas.orders import (
+    OrderListIn,
+    OrderOut,
+    OrderPageOut,
+    PayIn,
+    PlaceOrderIn,
+    ShipIn,
+)
 from entrypoints.api.security import CurrentActor
 from entrypoints.cursors import moment
 from entrypoints.documents import order_document
@@ -156,14 +163,10 @@ async def list_orders(
     actor: CurrentActor,
     list_orders: Annotated[ListOrdersHandler, use(lambda c: c.orders.list_orders)],
     cursors: Cursors,
-    status: OrderStatus | None = None,
-    customer_id: UUID | None = None,
-    limit: Limit = 20,
-    cursor: Cursor = None,
+    query: Annotated[OrderListIn, query_string(OrderListIn)],
 ) -> JsonResponse:
-    page = await list_orders(
-        ListOrders(actor, status, customer_id, limit, cursors.decode(cursor, "orders", moment))
-    )
+    after = cursors.decode(query.cursor, "orders", moment)
+    page = await list_orders(ListOrders(actor, query.status, query.customer_id, query.limit, after))
     items = [order_document(order) for order in page.items]
     return page_response(request, items, cursors.encode(page.next_after, "orders"))
 

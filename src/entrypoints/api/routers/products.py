@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Header, Query, Request, Response, status
+from fastapi import Header, Request, Response, status
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
@@ -15,7 +15,6 @@ from application.catalog.commands import (
     ListProducts,
     ListStockMovements,
     Price,
-    ProductSort,
     UpdateProduct,
 )
 from application.catalog.products import (
@@ -34,20 +33,22 @@ from domain.shared.money import CurrencyMismatch
 from entrypoints.api.conditional import etag, is_current, versions_matching
 from entrypoints.api.dependencies import NO_BODY, Cursors, use
 from entrypoints.api.limits import check_client, per_anonymous_client
-from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response, search
+from entrypoints.api.pagination import NEXT_LINK, page_response
 from entrypoints.api.problems import raises
+from entrypoints.api.query import query_string
 from entrypoints.api.responses import LOCATION, JsonResponse
 from entrypoints.api.routes import API_PREFIX, api_router
 from entrypoints.api.schemas.catalog import (
-    ANY_AMOUNT_PATTERN,
     CreateProductIn,
     Money,
+    ProductListIn,
     ProductOut,
     ProductPageOut,
     StockAdjustmentIn,
     StockMovementPageOut,
     UpdateProductIn,
 )
+from entrypoints.api.schemas.common import PageIn
 from entrypoints.api.security import SIGN_IN_OPTIONAL, CurrentActor
 from entrypoints.container import Container
 from entrypoints.cursors import integer, moment, text
@@ -56,7 +57,6 @@ from entrypoints.documents import product_document, stock_movement_document
 router = api_router(f"{API_PREFIX}/products", tags=["products"])
 admin_router = api_router(f"{API_PREFIX}/products", tags=["products"], responses=raises(Forbidden))
 CatalogCaller = Annotated[Actor, per_anonymous_client("catalog")]
-PriceBound = Annotated[str | None, Query(pattern=ANY_AMOUNT_PATTERN, description="inclusive")]
 
 MAX_TAGS_LENGTH = 1024  # of an If-None-Match or If-Match header
 _ETAG = {
@@ -95,27 +95,20 @@ async def list_products(
     actor: CatalogCaller,
     list_products: Annotated[ListProductsHandler, use(lambda c: c.catalog.list_products)],
     cursors: Cursors,
-    q: Annotated[str | None, search("in name, SKU or description")] = None,
-    min_price: PriceBound = None,
-    max_price: PriceBound = None,
-    in_stock: bool | None = None,
-    include_archived: bool = False,
-    sort: ProductSort = ProductSort.NEWEST,
-    limit: Limit = 20,
-    cursor: Cursor = None,
+    query: Annotated[ProductListIn, query_string(ProductListIn)],
 ) -> JsonResponse:
-    scope = f"products:{sort.value}"
+    scope = f"products:{query.sort.value}"
     page = await list_products(
         ListProducts(
             actor,
-            text=q,
-            min_price=min_price,
-            max_price=max_price,
-            in_stock=in_stock,
-            include_archived=include_archived,
-            sort=sort,
-            limit=limit,
-            after=cursors.decode(cursor, scope, _SORT_KEYS[sort.key]),
+            text=query.q,
+            min_price=query.min_price,
+            max_price=query.max_price,
+            in_stock=query.in_stock,
+            include_archived=query.include_archived,
+            sort=query.sort,
+            limit=query.limit,
+            after=cursors.decode(query.cursor, scope, _SORT_KEYS[query.sort.key]),
         )
     )
     items = [product_document(p) for p in page.items]
@@ -297,12 +290,10 @@ async def list_stock_movements(
         ListStockMovementsHandler, use(lambda c: c.catalog.list_stock_movements)
     ],
     cursors: Cursors,
-    limit: Limit = 20,
-    cursor: Cursor = None,
+    query: Annotated[PageIn, query_string(PageIn)],
 ) -> JsonResponse:
     scope = f"stock-movements:{product_id}"
-    page = await list_movements(
-        ListStockMovements(actor, product_id, limit, cursors.decode(cursor, scope, integer))
-    )
+    after = cursors.decode(query.cursor, scope, integer)
+    page = await list_movements(ListStockMovements(actor, product_id, query.limit, after))
     items = [stock_movement_document(m) for m in page.items]
     return page_response(request, items, cursors.encode(page.next_after, scope))

@@ -14,16 +14,18 @@ from application.users.commands import (
 )
 from application.users.errors import InvalidCredentials
 from domain.shared.errors import ConcurrentUpdate, Forbidden, NotFound, RateLimited
-from domain.users import LastAdmin, Role
+from domain.users import LastAdmin
 from entrypoints.api.dependencies import Cursors, use
-from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response, search
+from entrypoints.api.pagination import NEXT_LINK, page_response
 from entrypoints.api.problems import raises
+from entrypoints.api.query import query_string
 from entrypoints.api.responses import JsonResponse
 from entrypoints.api.routes import API_PREFIX, api_router
 from entrypoints.api.schemas.users import (
     ChangePasswordIn,
     UpdateMeIn,
     UpdateUserIn,
+    UserListIn,
     UserOut,
     UserPageOut,
 )
@@ -86,13 +88,10 @@ async def list_users(
     actor: CurrentActor,
     list_users: Annotated[ListUsersHandler, use(lambda c: c.users.list_users)],
     cursors: Cursors,
-    role: Role | None = None,
-    q: Annotated[str | None, search("in email or name")] = None,
-    limit: Limit = 20,
-    cursor: Cursor = None,
+    query: Annotated[UserListIn, query_string(UserListIn)],
 ) -> JsonResponse:
-    after = cursors.decode(cursor, _USERS, moment)
-    page = await list_users(ListUsers(actor, role, q, limit, after))
+    after = cursors.decode(query.cursor, _USERS, moment)
+    page = await list_users(ListUsers(actor, query.role, query.q, query.limit, after))
     items = [user_document(u) for u in page.items]
     return page_response(request, items, cursors.encode(page.next_after, _USERS))
 

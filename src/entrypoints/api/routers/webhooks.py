@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 from pydantic import BaseModel
 
 from application.notifications.commands import (
@@ -25,15 +25,17 @@ from application.notifications.webhooks import (
     RotateWebhookSecretHandler,
     UpdateWebhookHandler,
 )
-from domain.notifications import DeliveryStatus, WebhookEndpoint
+from domain.notifications import WebhookEndpoint
 from domain.shared.errors import Forbidden, NotFound
 from entrypoints.api.dependencies import NO_BODY, Cursors, use
-from entrypoints.api.pagination import NEXT_LINK, Cursor, Limit, page_response
+from entrypoints.api.pagination import NEXT_LINK, page_response
 from entrypoints.api.problems import raises
+from entrypoints.api.query import query_string
 from entrypoints.api.responses import LOCATION, JsonResponse
 from entrypoints.api.routes import API_PREFIX, api_router
 from entrypoints.api.schemas.webhooks import (
     CreateWebhookIn,
+    DeliveryListIn,
     DeliveryOut,
     DeliveryPageOut,
     UpdateWebhookIn,
@@ -183,12 +185,10 @@ async def list_webhook_deliveries(
         ListWebhookDeliveriesHandler, use(lambda c: c.notifications.list_webhook_deliveries)
     ],
     cursors: Cursors,
-    status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
-    limit: Limit = 20,
-    cursor: Cursor = None,
+    query: Annotated[DeliveryListIn, query_string(DeliveryListIn)],
 ) -> JsonResponse:
-    after = cursors.decode(cursor, _DELIVERIES, moment)
-    command = ListWebhookDeliveries(actor, endpoint_id, status_, limit, after)
+    after = cursors.decode(query.cursor, _DELIVERIES, moment)
+    command = ListWebhookDeliveries(actor, endpoint_id, query.status, query.limit, after)
     page = await list_deliveries(command)
     items = [delivery_document(d) for d in page.items]
     return page_response(request, items, cursors.encode(page.next_after, _DELIVERIES))

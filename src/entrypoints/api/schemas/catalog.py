@@ -4,13 +4,20 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from application.catalog.commands import ProductSort
 from domain.catalog.product import DESCRIPTION_MAX_LENGTH, MAX_STOCK, NAME_MAX_LENGTH
 from domain.catalog.sku import MAX_LENGTH as SKU_MAX_LENGTH
 from domain.catalog.sku import PATTERN as SKU_PATTERN
 from domain.catalog.stock import REASON_MAX_LENGTH, MovementKind
 from domain.shared import money
 from domain.shared.text import CONTROL_CLASS
-from entrypoints.api.schemas.common import JSON_INTEGER, VISIBLE_TEXT_PATTERN, RequestBody
+from entrypoints.api.schemas.common import (
+    JSON_INTEGER,
+    VISIBLE_TEXT_PATTERN,
+    PageIn,
+    RequestBody,
+    search,
+)
 
 # Any currency's amounts; the document pins them to the store's (see openapi.py).
 ANY_AMOUNT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,3})?$"
@@ -156,3 +163,15 @@ class StockMovementOut(BaseModel):
 class StockMovementPageOut(BaseModel):
     items: list[StockMovementOut]
     next_cursor: str | None
+
+
+PriceBound = Annotated[str | None, Field(pattern=ANY_AMOUNT_PATTERN, description="inclusive")]
+
+
+class ProductListIn(PageIn):
+    q: Annotated[str | None, search("in name, SKU or description")] = None
+    min_price: PriceBound = None
+    max_price: PriceBound = None
+    in_stock: bool | None = None
+    include_archived: bool = False
+    sort: ProductSort = ProductSort.NEWEST

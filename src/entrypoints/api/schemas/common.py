@@ -1,4 +1,6 @@
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from domain.shared.text import BIDI_CLASS, CONTROL_CLASS, INVISIBLE_CLASS
 
@@ -47,3 +49,19 @@ class Problem(BaseModel):
     instance: str
     request_id: str
     errors: list[ValidationIssue] | None = None
+
+
+CURSOR_MAX_LENGTH = 4096  # room for a sort key of 200 letters, each up to 4 bytes
+
+
+class PageIn(BaseModel):
+    """A list's query string (see entrypoints.api.query): how many items, after which
+    (the ``next_cursor`` of the page before). Each list adds its filters."""
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    cursor: Annotated[str | None, Field(max_length=CURSOR_MAX_LENGTH)] = None
+
+
+def search(description: str) -> Any:
+    """A list's ``q``: up to 200 characters, none of them control characters."""
+    return Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description=description)

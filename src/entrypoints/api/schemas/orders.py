@@ -9,7 +9,7 @@ from domain.orders.address import FIELD_LIMITS
 from domain.orders.countries import COUNTRY_CODES
 from domain.orders.order import TRACKING_NUMBER_MAX_LENGTH
 from entrypoints.api.schemas.catalog import Money
-from entrypoints.api.schemas.common import JSON_INTEGER, VISIBLE_TEXT_PATTERN, RequestBody
+from entrypoints.api.schemas.common import JSON_INTEGER, VISIBLE_TEXT_PATTERN, PageIn, RequestBody
 
 
 def _text(field: str) -> object:
@@ -135,3 +135,8 @@ class OrderOut(BaseModel):
 class OrderPageOut(BaseModel):
     items: list[OrderOut]
     next_cursor: str | None
+
+
+class OrderListIn(PageIn):
+    status: OrderStatus | None = None
+    customer_id: UUID | None = None

@@ -12,7 +12,7 @@ from domain.users.email import MAX_LOCAL_LENGTH as EMAIL_MAX_LOCAL_LENGTH
 from domain.users.password import MAX_LENGTH as PASSWORD_MAX
 from domain.users.password import MIN_LENGTH as PASSWORD_MIN
 from domain.users.user import FULL_NAME_MAX_LENGTH
-from entrypoints.api.schemas.common import VISIBLE_TEXT_PATTERN, RequestBody
+from entrypoints.api.schemas.common import VISIBLE_TEXT_PATTERN, PageIn, RequestBody, search
 
 
 def _email(value: str) -> str:
@@ -132,3 +132,8 @@ class UserOut(BaseModel):
 class UserPageOut(BaseModel):
     items: list[UserOut]
     next_cursor: str | None
+
+
+class UserListIn(PageIn):
+    role: Role | None = None
+    q: Annotated[str | None, search("in email or name")] = None

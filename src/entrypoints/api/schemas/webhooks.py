@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, create_model
 from domain.notifications import DeliveryStatus
 from domain.notifications.webhook import ALL_EVENTS, DESCRIPTION_MAX_LENGTH, URL_MAX_LENGTH
 from entrypoints.api.schemas.catalog import Money, ProductOut
-from entrypoints.api.schemas.common import RequestBody
+from entrypoints.api.schemas.common import PageIn, RequestBody
 from entrypoints.api.schemas.orders import OrderOut
 from entrypoints.api.schemas.users import UserOut
 from entrypoints.events import EVENT_TYPES
@@ -148,3 +148,7 @@ def event_body(event_type: str) -> type[BaseModel]:
         timestamp=(datetime, Field(description="when it happened")),
         data=(data, ...),
     )
+
+
+class DeliveryListIn(PageIn):
+    status: DeliveryStatus | None = None
