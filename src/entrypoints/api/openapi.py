@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from starlette.routing import compile_path
+from starlette.routing import BaseRoute, compile_path
 
 from domain.shared.money import Currency
 from entrypoints.api import query
@@ -142,6 +142,22 @@ def _problem_schemas(codes: list[str]) -> dict[str, Any]:
     return schemas | {"Problem": problem}
 
 
+def _state_query_strings(schema: dict[str, Any], routes: list[BaseRoute]) -> None:
+    """The parameters of the query strings the lists take as models, which FastAPI does
+    not see (entrypoints.api.query), stated as FastAPI states its own."""
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        found, referred = query.parameters(route.dependant)
+        if not found:
+            continue
+        schema["components"]["schemas"] |= referred
+        for method in route.methods or ():
+            operation = schema["paths"][route.path_format][method.lower()]
+            operation.setdefault("parameters", []).extend(found)
+            operation["responses"].setdefault("422", {"description": "Validation Error"})
+
+
 def install_openapi(
     app: FastAPI, *, extra_paths: dict[str, Any], store_currency: Currency, codes: list[str]
 ) -> None:
@@ -161,16 +177,7 @@ def install_openapi(
             )
             schema["paths"] = extra_paths | schema["paths"]
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-            for route in app.routes:
-                if isinstance(route, APIRoute):
-                    found, referred = query.parameters(route.dependant)
-                    for method in route.methods if found else ():
-                        operation = schema["paths"][route.path_format][method.lower()]
-                        operation.setdefault("parameters", []).extend(found)
-                        operation["responses"].setdefault(
-                            "422", {"description": "Validation Error"}
-                        )
-                    schemas |= referred
+            _state_query_strings(schema, app.routes)
             for name in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(name, None)
             schemas |= _problem_schemas(codes)
