@@ -59,12 +59,11 @@ def build_container(settings: Settings) -> Container:
 
 
 @asynccontextmanager
-async def serving(
-    container: Container, dependency_overrides: dict[Any, Any] | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app built on ``container``, through ASGI, lifespan included."""
+async def serving(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app built on ``container``, through ASGI, lifespan included. (What
+    a test changes, it changes in the container: the app takes its routers' routes as
+    they are, which FastAPI's ``dependency_overrides`` do not reach.)"""
     app = create_app(container)
-    app.dependency_overrides.update(dependency_overrides or {})
     transport = httpx.ASGITransport(
         app=app, raise_app_exceptions=False, client=(CLIENT_ADDRESS, 40000)
     )
